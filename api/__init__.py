@@ -1,0 +1,1 @@
+"""The Order Ingestion API (built in the services issue)."""

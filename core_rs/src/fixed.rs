@@ -1,0 +1,197 @@
+//! Exact decimal text ⇄ fixed-point integers.
+//!
+//! Every amount in the core is an integer count of "atoms" at a known number of decimals
+//! (prices at the instrument's price decimals, sizes at its quantity decimals, money at
+//! [`MONEY_DECIMALS`]). Conversion never rounds: a value with more precision than the target
+//! scale is an error, so nothing is ever lost silently.
+
+use crate::error::{OmsError, Result};
+
+/// Decimals of every balance, fee, margin and PnL amount (1e-8: one satoshi for BTC).
+pub const MONEY_DECIMALS: u32 = 8;
+/// Decimals of every rate (fees, maintenance margin rates, price bands).
+pub const RATE_DECIMALS: u32 = 8;
+/// `10^RATE_DECIMALS`, the integer that stands for a rate of 1.
+pub const RATE_ONE: i128 = 100_000_000;
+
+/// A decimal number as an exact `mantissa × 10^-scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal {
+    pub mantissa: i128,
+    pub scale: u32,
+}
+
+/// Largest scale we keep while parsing; beyond it only zeros may follow.
+const MAX_SCALE: u32 = 30;
+
+pub fn pow10(n: u32) -> i128 {
+    10i128.pow(n)
+}
+
+impl Decimal {
+    /// Parses plain (`-12.50`) and scientific (`1.5E-3`) decimal text exactly.
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = || OmsError::InvalidNumber(format!("{text:?} is not a decimal number"));
+        let too_big = || OmsError::NumberOverflow(format!("{text:?} is out of range"));
+        let s = text.trim();
+        let (negative, rest) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (digits, exponent) = match rest.find(['e', 'E']) {
+            Some(i) => {
+                let exp: i32 = rest[i + 1..].parse().map_err(|_| bad())?;
+                (&rest[..i], exp)
+            }
+            None => (rest, 0),
+        };
+        let (int_part, frac_part) = match digits.find('.') {
+            Some(i) => (&digits[..i], &digits[i + 1..]),
+            None => (digits, ""),
+        };
+        if int_part.is_empty() && frac_part.is_empty() {
+            return Err(bad());
+        }
+        let frac_trimmed = frac_part.trim_end_matches('0');
+        let mut mantissa: i128 = 0;
+        for c in int_part.bytes().chain(frac_trimmed.bytes()) {
+            if !c.is_ascii_digit() {
+                return Err(bad());
+            }
+            mantissa = mantissa
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i128::from(c - b'0')))
+                .ok_or_else(too_big)?;
+        }
+        if !frac_part.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let mut scale = frac_trimmed.len() as i64 - i64::from(exponent);
+        if scale < 0 {
+            let up = u32::try_from(-scale).map_err(|_| too_big())?;
+            if up > 38 {
+                return Err(too_big());
+            }
+            mantissa = mantissa.checked_mul(pow10(up)).ok_or_else(too_big)?;
+            scale = 0;
+        }
+        if scale > i64::from(MAX_SCALE) && mantissa != 0 {
+            return Err(too_big());
+        }
+        let mut d = Decimal {
+            mantissa: if negative { -mantissa } else { mantissa },
+            scale: scale.min(i64::from(MAX_SCALE)) as u32,
+        };
+        d.normalize();
+        Ok(d)
+    }
+
+    fn normalize(&mut self) {
+        while self.scale > 0 && self.mantissa % 10 == 0 {
+            self.mantissa /= 10;
+            self.scale -= 1;
+        }
+        if self.mantissa == 0 {
+            self.scale = 0;
+        }
+    }
+
+    /// The value as an integer count of `10^-decimals` units, if it is exactly representable.
+    pub fn to_atoms(self, decimals: u32) -> Option<i128> {
+        if self.scale > decimals {
+            return None;
+        }
+        self.mantissa.checked_mul(pow10(decimals - self.scale))
+    }
+}
+
+/// Parses decimal text into atoms at `decimals`; `what` names the value in error messages.
+///
+/// Fails with `InvalidNumber` for junk, `NumberOverflow` beyond i64 and `InvalidNumber` when
+/// the text carries more precision than `decimals` (the caller maps that to its grid error).
+pub fn parse_atoms(text: &str, decimals: u32) -> Result<i64> {
+    let d = Decimal::parse(text)?;
+    let atoms = d.to_atoms(decimals).ok_or_else(|| {
+        OmsError::InvalidNumber(format!("{text:?} has more than {decimals} decimals"))
+    })?;
+    i64::try_from(atoms).map_err(|_| OmsError::NumberOverflow(format!("{text:?} is out of range")))
+}
+
+/// Parses a rate such as `"0.0004"` into integer units of `10^-RATE_DECIMALS`.
+pub fn parse_rate(text: &str) -> Result<i64> {
+    parse_atoms(text, RATE_DECIMALS)
+}
+
+/// Formats atoms at `decimals` as plain decimal text with exactly `decimals` fraction digits.
+pub fn format_atoms(atoms: i128, decimals: u32) -> String {
+    let sign = if atoms < 0 { "-" } else { "" };
+    let abs = atoms.unsigned_abs();
+    if decimals == 0 {
+        return format!("{sign}{abs}");
+    }
+    let unit = 10u128.pow(decimals);
+    format!("{sign}{}.{:0width$}", abs / unit, abs % unit, width = decimals as usize)
+}
+
+/// `a × b / d`, rounded toward +∞ for positive results (used for fees and margins, which
+/// must never be understated). All arguments non-negative.
+pub fn mul_div_ceil(a: i128, b: i128, d: i128) -> i128 {
+    let p = a * b;
+    (p + d - 1).div_euclid(d)
+}
+
+/// `a × b / d`, rounded toward −∞.
+pub fn mul_div_floor(a: i128, b: i128, d: i128) -> i128 {
+    (a * b).div_euclid(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_and_scientific_text_exactly() {
+        assert_eq!(parse_atoms("50000.1", 2).unwrap(), 5_000_010);
+        assert_eq!(parse_atoms("1.5E-3", 4).unwrap(), 15);
+        assert_eq!(parse_atoms("1E+3", 0).unwrap(), 1000);
+        assert_eq!(parse_atoms("-0.50", 2).unwrap(), -50);
+        assert_eq!(parse_atoms("0.000", 0).unwrap(), 0);
+        assert_eq!(parse_atoms(".5", 1).unwrap(), 5);
+    }
+
+    #[test]
+    fn rejects_junk_nan_and_infinity() {
+        for t in ["", "-", ".", "abc", "1.2.3", "NaN", "inf", "Infinity", "1e", "1x", "0x10"] {
+            assert_eq!(parse_atoms(t, 8).unwrap_err().code(), "INVALID_NUMBER", "{t}");
+        }
+    }
+
+    #[test]
+    fn rejects_excess_precision_instead_of_rounding() {
+        assert_eq!(parse_atoms("0.001", 2).unwrap_err().code(), "INVALID_NUMBER");
+    }
+
+    #[test]
+    fn rejects_values_beyond_i64() {
+        assert_eq!(parse_atoms("1e30", 0).unwrap_err().code(), "NUMBER_OVERFLOW");
+        assert_eq!(
+            parse_atoms("99999999999999999999999999999999999999999", 0).unwrap_err().code(),
+            "NUMBER_OVERFLOW"
+        );
+    }
+
+    #[test]
+    fn formats_with_fixed_decimals() {
+        assert_eq!(format_atoms(5_000_010, 2), "50000.10");
+        assert_eq!(format_atoms(-5, 3), "-0.005");
+        assert_eq!(format_atoms(7, 0), "7");
+    }
+
+    #[test]
+    fn rounding_helpers_round_in_the_documented_direction() {
+        assert_eq!(mul_div_ceil(10, 1, 3), 4);
+        assert_eq!(mul_div_floor(10, 1, 3), 3);
+        assert_eq!(mul_div_ceil(9, 1, 3), 3);
+    }
+}

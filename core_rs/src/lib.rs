@@ -1,0 +1,14 @@
+//! `oms_core`: the pure domain of the OMS.
+//!
+//! Plain Rust modules with no I/O and no Python: instruments, the order state machine and
+//! order table, pre-trade risk, margin math, and L2 order books. The `python` feature adds one
+//! thin bindings module (`python/`) that maps them to the Python extension `oms_core`.
+
+pub mod error;
+pub mod fixed;
+pub mod instrument;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::{OmsError, Result};

@@ -1,0 +1,1 @@
+"""OMS services and adapters (built in the services issue)."""
