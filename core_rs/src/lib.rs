@@ -7,6 +7,8 @@
 pub mod error;
 pub mod fixed;
 pub mod instrument;
+pub mod order;
+pub mod order_table;
 
 #[cfg(feature = "python")]
 mod python;

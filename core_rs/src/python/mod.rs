@@ -1,8 +1,10 @@
 //! The Python extension module `oms_core`: thin wrappers, one file per Python class family.
 
 mod convert;
+mod enums;
 mod errors;
 mod instrument;
+mod order;
 
 use pyo3::prelude::*;
 
@@ -12,5 +14,15 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<instrument::Instrument>()?;
     m.add_class::<instrument::InstrumentRegistry>()?;
+    m.add_class::<enums::Side>()?;
+    m.add_class::<enums::OrderType>()?;
+    m.add_class::<enums::TimeInForce>()?;
+    m.add_class::<enums::OrderStatus>()?;
+    m.add_class::<enums::Liquidity>()?;
+    m.add_class::<enums::Applied>()?;
+    m.add_class::<enums::EventKind>()?;
+    m.add_class::<order::OrderView>()?;
+    m.add_class::<order::OrderTable>()?;
+    m.add("BATCH_ERRORS", order::BATCH_ERRORS.to_vec())?;
     Ok(())
 }
