@@ -1,9 +1,8 @@
 """The OMS trading core, implemented in Rust (``core_rs/``).
 
 Everything lives in the native module ``oms_core._native``; this package re-exports it so
-users write ``import oms_core``. Type information ships as ``_native.pyi`` (checked against
-the compiled module by stubtest in ``make test``).
+users write ``import oms_core``. Type information ships as ``_native.pyi``, checked against the
+compiled module by stubtest in ``make test``.
 """
 
 from oms_core._native import *  # noqa: F403
-from oms_core._native import __all__ as __all__

@@ -99,7 +99,10 @@ pub struct Account {
 
 impl Account {
     pub fn new(name: String, limits: Limits, assets: usize, instruments: &[u32]) -> Self {
-        let leverage = instruments.iter().map(|&max| limits.default_leverage.min(max)).collect();
+        let leverage = instruments
+            .iter()
+            .map(|&max| limits.default_leverage.min(max))
+            .collect();
         Self {
             name,
             state: TradingState::Active,

@@ -1,8 +1,8 @@
 //! Market-by-price L2 order book of one venue: prices in ticks, sizes in lots, both `i64`.
 //!
 //! Each side is a `Vec` of levels sorted so that the best level is the last one. Feed updates
-//! land near the top of the book, so finding a level scans a few elements from the end, and an
-//! insert or delete moves only the levels above it; the best price is one load away.
+//! land near the top of the book, so an insert or delete moves only the few levels above it,
+//! the best price is one load away, and a level is found by binary search.
 //!
 //! Crossing policy: valid input never leaves the book crossed or locked. A positive size at a
 //! price removes every level on the other side at or through that price. A venue cannot show a
@@ -19,9 +19,6 @@ use crate::error::{OmsError, Result};
 /// Stands for "no price" in flat integer outputs such as [`OrderBook::apply_batch_top`]; real
 /// prices are always positive, so 0 cannot be mistaken for one.
 pub const NO_PRICE: i64 = 0;
-
-/// Levels compared one by one from the top before falling back to a binary search.
-const TOP_SCAN: usize = 8;
 
 /// The side of a book. Its wire code (`as u8`) is 0 for bids and 1 for asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,10 +68,14 @@ pub struct Level {
 #[inline]
 pub fn check_update(price: i64, size: i64) -> Result<()> {
     if price <= 0 {
-        return Err(OmsError::InvalidPrice(format!("price {price} ticks is not positive")));
+        return Err(OmsError::InvalidPrice(format!(
+            "price {price} ticks is not positive"
+        )));
     }
     if size < 0 {
-        return Err(OmsError::InvalidQuantity(format!("size {size} lots is negative")));
+        return Err(OmsError::InvalidQuantity(format!(
+            "size {size} lots is negative"
+        )));
     }
     Ok(())
 }
@@ -103,7 +104,11 @@ impl<'a> UpdateColumns<'a> {
             Side::from_code(side.into()).map_err(at)?;
             check_update(price, size).map_err(at)?;
         }
-        Ok(Self { sides, prices, sizes })
+        Ok(Self {
+            sides,
+            prices,
+            sizes,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -116,7 +121,11 @@ impl<'a> UpdateColumns<'a> {
 
     #[inline]
     fn get(&self, i: usize) -> (Side, i64, i64) {
-        let side = if self.sides[i] == 0 { Side::Bid } else { Side::Ask };
+        let side = if self.sides[i] == 0 {
+            Side::Bid
+        } else {
+            Side::Ask
+        };
         (side, self.prices[i], self.sizes[i])
     }
 }
@@ -161,21 +170,14 @@ impl<const ASK: bool> Ladder<ASK> {
     }
 
     /// The index of `price`'s level, or the index where it would be inserted.
+    ///
+    /// A plain binary search: on feed-like streams it measured faster than scanning the top
+    /// levels first, because the branches of a scan mispredict as often as the search's.
     #[inline]
     fn find(&self, price: i64) -> std::result::Result<usize, usize> {
         let key = Self::rank(price);
-        let levels = &self.levels[..];
-        let floor = levels.len().saturating_sub(TOP_SCAN);
-        for i in (floor..levels.len()).rev() {
-            let here = Self::rank(levels[i].price);
-            if here == key {
-                return Ok(i);
-            }
-            if here < key {
-                return Err(i + 1);
-            }
-        }
-        levels[..floor].binary_search_by_key(&key, |l| Self::rank(l.price))
+        self.levels
+            .binary_search_by_key(&key, |l| Self::rank(l.price))
     }
 
     /// Sets the size at `price`; 0 removes the level.
@@ -195,7 +197,11 @@ impl<const ASK: bool> Ladder<ASK> {
     #[inline]
     fn remove_through(&mut self, price: i64) {
         let key = Self::rank(price);
-        while self.levels.last().is_some_and(|l| Self::rank(l.price) >= key) {
+        while self
+            .levels
+            .last()
+            .is_some_and(|l| Self::rank(l.price) >= key)
+        {
             self.levels.pop();
         }
     }
@@ -414,7 +420,7 @@ impl OrderBook {
     }
 
     /// Up to `n` levels of `side`, best first (bids descending, asks ascending).
-    pub fn depth(&self, side: Side, n: usize) -> impl Iterator<Item = Level> + '_ {
+    pub fn depth(&self, side: Side, n: usize) -> impl ExactSizeIterator<Item = Level> + '_ {
         self.levels(side).iter().rev().take(n).copied()
     }
 
@@ -431,7 +437,9 @@ impl OrderBook {
     /// side holds fewer than `qty` lots in total.
     pub fn fill_estimate(&self, side_taken: Side, qty: i64) -> Result<Option<FillEstimate>> {
         if qty <= 0 {
-            return Err(OmsError::InvalidQuantity(format!("quantity {qty} lots is not positive")));
+            return Err(OmsError::InvalidQuantity(format!(
+                "quantity {qty} lots is not positive"
+            )));
         }
         let mut remaining = qty;
         let mut notional: i128 = 0;
@@ -440,23 +448,31 @@ impl OrderBook {
             notional += i128::from(level.price) * i128::from(take);
             remaining -= take;
             if remaining == 0 {
-                return Ok(Some(FillEstimate { qty, notional, worst_price: level.price }));
+                return Ok(Some(FillEstimate {
+                    qty,
+                    notional,
+                    worst_price: level.price,
+                }));
             }
         }
         Ok(None)
     }
 }
 
-/// Checks one side of a snapshot, already sorted best last.
+/// Checks one side of a snapshot (sorted best last): prices first, then sizes, then duplicates,
+/// so the error does not depend on the order of the rows.
 fn check_snapshot_side(name: &str, levels: &[Level]) -> Result<()> {
-    for level in levels {
-        check_update(level.price, level.size)?;
-        if level.size == 0 {
-            return Err(OmsError::InvalidQuantity(format!(
-                "snapshot {name} at {} ticks has size 0",
-                level.price
-            )));
-        }
+    if let Some(l) = levels.iter().find(|l| l.price <= 0) {
+        return Err(OmsError::InvalidPrice(format!(
+            "snapshot {name} price {} ticks is not positive",
+            l.price
+        )));
+    }
+    if let Some(l) = levels.iter().find(|l| l.size <= 0) {
+        return Err(OmsError::InvalidQuantity(format!(
+            "snapshot {name} at {} ticks has size {}; snapshot sizes must be positive",
+            l.price, l.size
+        )));
     }
     if let Some(w) = levels.windows(2).find(|w| w[0].price == w[1].price) {
         return Err(OmsError::InvalidArgument(format!(
@@ -492,7 +508,10 @@ mod tests {
 
     #[test]
     fn best_levels_and_depth_are_ordered_best_first() {
-        let book = book_with(&[(100, 1), (98, 2), (99, 3)], &[(103, 4), (101, 5), (102, 6)]);
+        let book = book_with(
+            &[(100, 1), (98, 2), (99, 3)],
+            &[(103, 4), (101, 5), (102, 6)],
+        );
         assert_eq!(book.best_bid(), Some(lv(100, 1)));
         assert_eq!(book.best_ask(), Some(lv(101, 5)));
         assert_eq!(book.spread(), Some(1));
@@ -523,9 +542,18 @@ mod tests {
     fn bad_prices_sizes_and_sides_are_typed_errors_and_change_nothing() {
         let mut book = book_with(&[(100, 1)], &[]);
         let before = book.clone();
-        assert_eq!(book.apply(Side::Bid, 0, 1).unwrap_err().code(), "INVALID_PRICE");
-        assert_eq!(book.apply(Side::Bid, -5, 1).unwrap_err().code(), "INVALID_PRICE");
-        assert_eq!(book.apply(Side::Ask, 5, -1).unwrap_err().code(), "INVALID_QUANTITY");
+        assert_eq!(
+            book.apply(Side::Bid, 0, 1).unwrap_err().code(),
+            "INVALID_PRICE"
+        );
+        assert_eq!(
+            book.apply(Side::Bid, -5, 1).unwrap_err().code(),
+            "INVALID_PRICE"
+        );
+        assert_eq!(
+            book.apply(Side::Ask, 5, -1).unwrap_err().code(),
+            "INVALID_QUANTITY"
+        );
         assert_eq!(Side::from_code(2).unwrap_err().code(), "INVALID_ARGUMENT");
         assert_eq!(book, before);
     }
@@ -548,22 +576,24 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_batch_changes_nothing() {
-        let mut book = book_with(&[(100, 1)], &[(101, 1)]);
-        let before = book.clone();
+    fn a_bad_batch_is_refused_whole_with_the_index_of_the_bad_update() {
         let err = UpdateColumns::new(&[0, 1], &[99, 0], &[1, 1]).unwrap_err();
         assert_eq!(err.code(), "INVALID_PRICE");
-        assert!(err.to_string().contains("update 1"));
-        assert_eq!(UpdateColumns::new(&[0, 2], &[9, 9], &[1, 1]).unwrap_err().code(), "INVALID_ARGUMENT");
-        assert_eq!(UpdateColumns::new(&[0], &[9, 9], &[1, 1]).unwrap_err().code(), "INVALID_ARGUMENT");
-        assert_eq!(book, before);
+        assert!(err.to_string().contains("update 1"), "{err}");
+        let bad_side = UpdateColumns::new(&[0, 2], &[9, 9], &[1, 1]).unwrap_err();
+        assert_eq!(bad_side.code(), "INVALID_ARGUMENT");
+        let short = UpdateColumns::new(&[0], &[9, 9], &[1, 1]).unwrap_err();
+        assert_eq!(short.code(), "INVALID_ARGUMENT");
     }
 
     #[test]
     fn batch_top_reports_the_bbo_after_each_update_with_zero_for_empty() {
         let mut book = OrderBook::new("X");
         let cols = UpdateColumns::new(&[0, 1, 0], &[10, 12, 10], &[1, 1, 0]).unwrap();
-        assert_eq!(book.apply_batch_top(&cols), vec![[10, NO_PRICE], [10, 12], [NO_PRICE, 12]]);
+        assert_eq!(
+            book.apply_batch_top(&cols),
+            vec![[10, NO_PRICE], [10, 12], [NO_PRICE, 12]]
+        );
     }
 
     #[test]
@@ -573,7 +603,10 @@ mod tests {
         assert!(!book.apply_seq(1, Side::Bid, 11, 1).unwrap());
         assert_eq!(
             book.apply_seq(3, Side::Bid, 12, 1).unwrap_err(),
-            OmsError::SequenceGap { expected: 2, got: 3 }
+            OmsError::SequenceGap {
+                expected: 2,
+                got: 3
+            }
         );
         assert_eq!(book.seq(), 1);
         assert_eq!(book.best_bid(), Some(lv(10, 1)));
@@ -583,7 +616,10 @@ mod tests {
     fn a_batch_with_a_gap_changes_nothing() {
         let mut book = OrderBook::new("X");
         let cols = UpdateColumns::new(&[0, 0, 0], &[10, 11, 12], &[1, 1, 1]).unwrap();
-        assert_eq!(book.apply_batch_seq(&[1, 2, 4], &cols).unwrap_err().code(), "SEQUENCE_GAP");
+        assert_eq!(
+            book.apply_batch_seq(&[1, 2, 4], &cols).unwrap_err().code(),
+            "SEQUENCE_GAP"
+        );
         assert_eq!(book, OrderBook::new("X"));
         assert_eq!(book.apply_batch_seq(&[1, 1, 2], &cols).unwrap(), 2);
         assert_eq!(book.best_bid(), Some(lv(12, 1)));
@@ -593,7 +629,8 @@ mod tests {
     #[test]
     fn snapshots_replace_the_book_and_bad_ones_are_refused() {
         let mut book = book_with(&[(1, 1)], &[(500, 1)]);
-        book.load_snapshot(vec![lv(98, 1), lv(99, 2)], vec![lv(101, 3)], 41).unwrap();
+        book.load_snapshot(vec![lv(98, 1), lv(99, 2)], vec![lv(101, 3)], 41)
+            .unwrap();
         assert_eq!(book.best_bid(), Some(lv(99, 2)));
         assert_eq!(book.size_at(Side::Ask, 500), 0);
         assert_eq!(book.seq(), 41);
@@ -611,14 +648,24 @@ mod tests {
     fn fill_estimate_walks_the_book_and_reports_shortfall_as_none() {
         let book = book_with(&[], &[(100, 2), (101, 3)]);
         let fill = book.fill_estimate(Side::Ask, 4).unwrap().unwrap();
-        assert_eq!(fill, FillEstimate { qty: 4, notional: 2 * 100 + 2 * 101, worst_price: 101 });
+        assert_eq!(
+            fill,
+            FillEstimate {
+                qty: 4,
+                notional: 2 * 100 + 2 * 101,
+                worst_price: 101
+            }
+        );
         assert_eq!(book.fill_estimate(Side::Ask, 6).unwrap(), None);
         assert_eq!(book.fill_estimate(Side::Bid, 1).unwrap(), None);
-        assert_eq!(book.fill_estimate(Side::Ask, 0).unwrap_err().code(), "INVALID_QUANTITY");
+        assert_eq!(
+            book.fill_estimate(Side::Ask, 0).unwrap_err().code(),
+            "INVALID_QUANTITY"
+        );
     }
 
     #[test]
-    fn deep_books_find_levels_below_the_scanned_top() {
+    fn deep_books_find_every_level() {
         let mut book = OrderBook::new("X");
         for p in (1..=200).step_by(2) {
             book.apply(Side::Bid, p, p).unwrap();
@@ -628,7 +675,10 @@ mod tests {
         assert_eq!(book.size_at(Side::Bid, 10), 5);
         assert_eq!(book.size_at(Side::Bid, 11), 0);
         assert_eq!(book.size_at(Side::Bid, 1), 1);
-        assert!(book.levels(Side::Bid).windows(2).all(|w| w[0].price < w[1].price));
+        assert!(book
+            .levels(Side::Bid)
+            .windows(2)
+            .all(|w| w[0].price < w[1].price));
     }
 
     /// The reference: two ordered maps and the same crossing policy, written the obvious way.
@@ -673,7 +723,11 @@ mod tests {
     }
 
     fn update_strategy() -> impl Strategy<Value = (Side, i64, i64)> {
-        (side_strategy(), 1i64..60, prop_oneof![1 => Just(0i64), 3 => 1i64..1_000])
+        (
+            side_strategy(),
+            1i64..60,
+            prop_oneof![1 => Just(0i64), 3 => 1i64..1_000],
+        )
     }
 
     fn depth_of(book: &OrderBook, side: Side) -> Vec<Level> {

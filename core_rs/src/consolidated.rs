@@ -10,7 +10,7 @@
 //! feed error), so the consolidated book is never uncrossed; [`ConsolidatedBook::is_crossed`]
 //! reports it. Aggregated sizes saturate at `i64::MAX` rather than wrap.
 
-use crate::book::{check_update, Level, OrderBook, Side, UpdateColumns};
+use crate::book::{Level, OrderBook, Side, UpdateColumns};
 use crate::error::{OmsError, Result};
 
 /// The best price on one side across venues.
@@ -48,7 +48,10 @@ pub struct ConsolidatedBook {
 
 impl ConsolidatedBook {
     pub fn new(symbol: impl Into<String>) -> Self {
-        Self { symbol: symbol.into(), venues: Vec::new() }
+        Self {
+            symbol: symbol.into(),
+            venues: Vec::new(),
+        }
     }
 
     pub fn symbol(&self) -> &str {
@@ -68,28 +71,36 @@ impl ConsolidatedBook {
         self.venue_index(venue).map(|i| &self.venues[i].book)
     }
 
-    /// The venue's book, added empty if the venue is new.
-    fn book_mut(&mut self, venue: &str) -> &mut OrderBook {
-        let i = match self.venue_index(venue) {
-            Some(i) => i,
-            None => {
-                let book = OrderBook::new(self.symbol.clone());
-                self.venues.push(VenueBook { name: venue.to_owned(), book });
-                self.venues.len() - 1
-            }
-        };
-        &mut self.venues[i].book
+    /// Runs `change` on `venue`'s book. A new venue gets an empty book that is kept only if
+    /// `change` succeeds, so a failed first update does not register the venue.
+    fn change_book<R>(
+        &mut self,
+        venue: &str,
+        change: impl FnOnce(&mut OrderBook) -> Result<R>,
+    ) -> Result<R> {
+        if let Some(i) = self.venue_index(venue) {
+            return change(&mut self.venues[i].book);
+        }
+        let mut book = OrderBook::new(self.symbol.clone());
+        let result = change(&mut book)?;
+        self.venues.push(VenueBook {
+            name: venue.to_owned(),
+            book,
+        });
+        Ok(result)
     }
 
-    /// Sets `venue`'s size at `price` on `side` ([`OrderBook::apply`]); an invalid update does
-    /// not register the venue.
+    /// [`OrderBook::apply`] on `venue`'s book.
     pub fn update(&mut self, venue: &str, side: Side, price: i64, size: i64) -> Result<()> {
-        check_update(price, size)?;
-        self.book_mut(venue).apply(side, price, size)
+        self.change_book(venue, |book| book.apply(side, price, size))
     }
 
-    pub fn update_batch(&mut self, venue: &str, updates: &UpdateColumns<'_>) {
-        self.book_mut(venue).apply_batch(updates);
+    /// [`OrderBook::apply_batch`] on `venue`'s book (checked columns cannot fail to apply).
+    pub fn update_batch(&mut self, venue: &str, updates: &UpdateColumns<'_>) -> Result<()> {
+        self.change_book(venue, |book| {
+            book.apply_batch(updates);
+            Ok(())
+        })
     }
 
     /// [`OrderBook::apply_seq`] on `venue`'s book.
@@ -101,11 +112,10 @@ impl ConsolidatedBook {
         price: i64,
         size: i64,
     ) -> Result<bool> {
-        check_update(price, size)?;
-        self.book_mut(venue).apply_seq(seq, side, price, size)
+        self.change_book(venue, |book| book.apply_seq(seq, side, price, size))
     }
 
-    /// [`OrderBook::load_snapshot`] on `venue`'s book; a bad snapshot changes nothing.
+    /// [`OrderBook::load_snapshot`] on `venue`'s book.
     pub fn load_snapshot(
         &mut self,
         venue: &str,
@@ -113,10 +123,7 @@ impl ConsolidatedBook {
         asks: Vec<Level>,
         seq: u64,
     ) -> Result<()> {
-        let mut book = OrderBook::new(self.symbol.clone());
-        book.load_snapshot(bids, asks, seq)?;
-        *self.book_mut(venue) = book;
-        Ok(())
+        self.change_book(venue, |book| book.load_snapshot(bids, asks, seq))
     }
 
     /// Drops the venue and its levels; later venues move down one index. Returns whether it
@@ -142,7 +149,9 @@ impl ConsolidatedBook {
     pub fn best(&self, side: Side) -> Option<ConsolidatedTop> {
         let mut top: Option<ConsolidatedTop> = None;
         for (v, venue) in self.venues.iter().enumerate() {
-            let Some(level) = venue.book.levels(side).last() else { continue };
+            let Some(level) = venue.book.levels(side).last() else {
+                continue;
+            };
             match &mut top {
                 Some(t) if t.price == level.price => {
                     t.size = t.size.saturating_add(level.size);
@@ -187,7 +196,10 @@ impl ConsolidatedBook {
         let ladders: Vec<&[Level]> = self.venues.iter().map(|v| v.book.levels(side)).collect();
         // Per venue, how many levels remain (levels are best last, so the next is at left - 1).
         let mut left: Vec<usize> = ladders.iter().map(|l| l.len()).collect();
-        let mut depth = MergedDepth { venue_count, ..MergedDepth::default() };
+        let mut depth = MergedDepth {
+            venue_count,
+            ..MergedDepth::default()
+        };
         while depth.prices.len() < n {
             let next = (0..venue_count)
                 .filter(|&v| left[v] > 0)
@@ -240,12 +252,29 @@ mod tests {
     fn top_of_book_sums_the_venues_at_the_best_price() {
         let book = three_venues();
         let bid = book.best(Side::Bid).unwrap();
-        assert_eq!(bid, ConsolidatedTop { price: 100, size: 4, venues: vec![0, 1] });
+        assert_eq!(
+            bid,
+            ConsolidatedTop {
+                price: 100,
+                size: 4,
+                venues: vec![0, 1]
+            }
+        );
         let ask = book.best(Side::Ask).unwrap();
-        assert_eq!(ask, ConsolidatedTop { price: 102, size: 8, venues: vec![0, 2] });
+        assert_eq!(
+            ask,
+            ConsolidatedTop {
+                price: 102,
+                size: 8,
+                venues: vec![0, 2]
+            }
+        );
         assert_eq!(book.spread(), Some(2));
         assert!(!book.is_crossed());
-        assert_eq!(book.venues().collect::<Vec<_>>(), ["binance", "okx", "kraken"]);
+        assert_eq!(
+            book.venues().collect::<Vec<_>>(),
+            ["binance", "okx", "kraken"]
+        );
     }
 
     #[test]
@@ -282,7 +311,10 @@ mod tests {
     #[test]
     fn invalid_updates_do_not_register_a_venue() {
         let mut book = ConsolidatedBook::new("X");
-        assert_eq!(book.update("v", Side::Bid, 0, 1).unwrap_err().code(), "INVALID_PRICE");
+        assert_eq!(
+            book.update("v", Side::Bid, 0, 1).unwrap_err().code(),
+            "INVALID_PRICE"
+        );
         assert_eq!(book.venues().count(), 0);
         assert_eq!(book.venue_seq("v").unwrap_err().code(), "INVALID_ARGUMENT");
     }
@@ -290,11 +322,20 @@ mod tests {
     #[test]
     fn venues_are_sequenced_independently() {
         let mut book = ConsolidatedBook::new("X");
-        book.load_snapshot("a", vec![lv(10, 1)], vec![lv(12, 1)], 7).unwrap();
+        book.load_snapshot("a", vec![lv(10, 1)], vec![lv(12, 1)], 7)
+            .unwrap();
         assert!(book.update_seq("a", 8, Side::Bid, 11, 1).unwrap());
         assert!(book.update_seq("b", 1, Side::Bid, 11, 2).unwrap());
-        assert_eq!(book.update_seq("a", 10, Side::Bid, 11, 1).unwrap_err().code(), "SEQUENCE_GAP");
-        assert_eq!((book.venue_seq("a").unwrap(), book.venue_seq("b").unwrap()), (8, 1));
+        assert_eq!(
+            book.update_seq("a", 10, Side::Bid, 11, 1)
+                .unwrap_err()
+                .code(),
+            "SEQUENCE_GAP"
+        );
+        assert_eq!(
+            (book.venue_seq("a").unwrap(), book.venue_seq("b").unwrap()),
+            (8, 1)
+        );
         assert_eq!(book.best(Side::Bid).unwrap().size, 3);
     }
 
@@ -309,7 +350,12 @@ mod tests {
 
     fn update_strategy() -> impl Strategy<Value = (usize, Side, i64, i64)> {
         let side = prop_oneof![Just(Side::Bid), Just(Side::Ask)];
-        (0usize..4, side, 1i64..40, prop_oneof![1 => Just(0i64), 3 => 1i64..100])
+        (
+            0usize..4,
+            side,
+            1i64..40,
+            prop_oneof![1 => Just(0i64), 3 => 1i64..100],
+        )
     }
 
     proptest! {

@@ -24,7 +24,10 @@ pub enum OmsError {
     InvalidConfig(String),
     /// An event that the order's current state does not allow; nothing was changed.
     #[error("invalid transition: {event} in state {state}")]
-    InvalidTransition { state: &'static str, event: &'static str },
+    InvalidTransition {
+        state: &'static str,
+        event: &'static str,
+    },
     /// A fill larger than the order's leaves quantity; nothing was changed.
     #[error("overfill: fill of {fill} lots exceeds leaves {leaves} lots")]
     Overfill { fill: i64, leaves: i64 },

@@ -131,7 +131,12 @@ pub fn format_atoms(atoms: i128, decimals: u32) -> String {
         return format!("{sign}{abs}");
     }
     let unit = 10u128.pow(decimals);
-    format!("{sign}{}.{:0width$}", abs / unit, abs % unit, width = decimals as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / unit,
+        abs % unit,
+        width = decimals as usize
+    )
 }
 
 /// `a × b / d`, rounded toward +∞ for positive results (used for fees and margins, which
@@ -162,21 +167,35 @@ mod tests {
 
     #[test]
     fn rejects_junk_nan_and_infinity() {
-        for t in ["", "-", ".", "abc", "1.2.3", "NaN", "inf", "Infinity", "1e", "1x", "0x10"] {
-            assert_eq!(parse_atoms(t, 8).unwrap_err().code(), "INVALID_NUMBER", "{t}");
+        for t in [
+            "", "-", ".", "abc", "1.2.3", "NaN", "inf", "Infinity", "1e", "1x", "0x10",
+        ] {
+            assert_eq!(
+                parse_atoms(t, 8).unwrap_err().code(),
+                "INVALID_NUMBER",
+                "{t}"
+            );
         }
     }
 
     #[test]
     fn rejects_excess_precision_instead_of_rounding() {
-        assert_eq!(parse_atoms("0.001", 2).unwrap_err().code(), "INVALID_NUMBER");
+        assert_eq!(
+            parse_atoms("0.001", 2).unwrap_err().code(),
+            "INVALID_NUMBER"
+        );
     }
 
     #[test]
     fn rejects_values_beyond_i64() {
-        assert_eq!(parse_atoms("1e30", 0).unwrap_err().code(), "NUMBER_OVERFLOW");
         assert_eq!(
-            parse_atoms("99999999999999999999999999999999999999999", 0).unwrap_err().code(),
+            parse_atoms("1e30", 0).unwrap_err().code(),
+            "NUMBER_OVERFLOW"
+        );
+        assert_eq!(
+            parse_atoms("99999999999999999999999999999999999999999", 0)
+                .unwrap_err()
+                .code(),
             "NUMBER_OVERFLOW"
         );
     }

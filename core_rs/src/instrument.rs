@@ -107,31 +107,54 @@ impl Instrument {
 
     /// Parses decimal price text into price atoms on the tick grid.
     pub fn parse_price(&self, text: &str) -> Result<i64> {
-        let atoms = parse_on_grid(text, self.price_decimals, OmsError::InvalidPrice)?;
+        let off_grid = || {
+            OmsError::InvalidPrice(format!(
+                "{text} is not a positive multiple of the tick size {} for {}",
+                fixed::format_atoms(self.tick_size.into(), self.price_decimals),
+                self.symbol
+            ))
+        };
+        let atoms = parse_on_grid(text, self.price_decimals).ok_or_else(off_grid)??;
         self.check_price(atoms)?;
         Ok(atoms)
     }
 
     /// Parses decimal quantity text into quantity atoms on the lot grid.
     pub fn parse_qty(&self, text: &str) -> Result<i64> {
-        let atoms = parse_on_grid(text, self.qty_decimals, OmsError::InvalidQuantity)?;
+        let off_grid = || {
+            OmsError::InvalidQuantity(format!(
+                "{text} is not a positive multiple of the lot size {} for {}",
+                fixed::format_atoms(self.lot_size.into(), self.qty_decimals),
+                self.symbol
+            ))
+        };
+        let atoms = parse_on_grid(text, self.qty_decimals).ok_or_else(off_grid)??;
         self.check_qty(atoms)?;
         Ok(atoms)
     }
 
     /// The maintenance bracket that applies to a position of `notional` money atoms.
     pub fn bracket_for(&self, notional: i128) -> Option<&MarginBracket> {
-        self.brackets.iter().rev().find(|b| notional >= b.notional_floor)
+        self.brackets
+            .iter()
+            .rev()
+            .find(|b| notional >= b.notional_floor)
     }
 }
 
-/// Parses text at `decimals`; excess precision becomes the grid error built by `grid_err`.
-fn parse_on_grid(text: &str, decimals: u32, grid_err: fn(String) -> OmsError) -> Result<i64> {
-    let d = Decimal::parse(text)?;
-    let atoms = d
-        .to_atoms(decimals)
-        .ok_or_else(|| grid_err(format!("{text} has more than {decimals} decimals")))?;
-    i64::try_from(atoms).map_err(|_| OmsError::NumberOverflow(format!("{text} is out of range")))
+/// Parses text into atoms at `decimals`: `None` when it is finer than that (off the grid),
+/// `Some(Err)` when it is not a number or out of range.
+fn parse_on_grid(text: &str, decimals: u32) -> Option<Result<i64>> {
+    let d = match Decimal::parse(text) {
+        Ok(d) => d,
+        Err(e) => return Some(Err(e)),
+    };
+    if d.scale > decimals {
+        return None;
+    }
+    let overflow = || OmsError::NumberOverflow(format!("{text} is out of range"));
+    let atoms = d.to_atoms(decimals).ok_or_else(overflow);
+    Some(atoms.and_then(|a| i64::try_from(a).map_err(|_| overflow())))
 }
 
 #[derive(Deserialize)]
@@ -183,7 +206,10 @@ impl InstrumentSpec {
         let lot = Decimal::parse(&self.lot_size)?;
         let (pd, qd) = (tick.scale, lot.scale);
         if pd + qd > MONEY_DECIMALS {
-            return Err(config_err(&sym, "price and size decimals together exceed 8"));
+            return Err(config_err(
+                &sym,
+                "price and size decimals together exceed 8",
+            ));
         }
         let atoms = |t: &str, d: u32| fixed::parse_atoms(t, d).map_err(|e| config_err(&sym, e));
         let money = |t: &str| atoms(t, MONEY_DECIMALS).map(i128::from);
@@ -226,7 +252,10 @@ fn validate(i: &Instrument) -> Result<()> {
         return Err(config_err(s, "tick and lot sizes must be positive"));
     }
     if i.min_qty <= 0 || i.min_qty % i.lot_size != 0 || i.max_qty % i.lot_size != 0 {
-        return Err(config_err(s, "min and max quantity must be positive multiples of the lot"));
+        return Err(config_err(
+            s,
+            "min and max quantity must be positive multiples of the lot",
+        ));
     }
     if i.max_qty < i.min_qty {
         return Err(config_err(s, "max quantity is below min quantity"));
@@ -242,22 +271,37 @@ fn validate(i: &Instrument) -> Result<()> {
     }
     if let Some(first) = i.brackets.first() {
         if first.notional_floor != 0 || first.maintenance_amount != 0 {
-            return Err(config_err(s, "the first bracket starts at notional 0 with amount 0"));
+            return Err(config_err(
+                s,
+                "the first bracket starts at notional 0 with amount 0",
+            ));
         }
     }
     for w in i.brackets.windows(2) {
         let (lo, hi) = (&w[0], &w[1]);
         if hi.notional_floor <= lo.notional_floor || hi.max_leverage > lo.max_leverage {
-            return Err(config_err(s, "brackets must rise in notional and fall in leverage"));
+            return Err(config_err(
+                s,
+                "brackets must rise in notional and fall in leverage",
+            ));
         }
         // Continuity: both tiers give the same maintenance margin at the boundary.
         let at = |b: &MarginBracket| hi.notional_floor * i128::from(b.mmr) / RATE_ONE;
         if at(lo) - lo.maintenance_amount != at(hi) - hi.maintenance_amount {
-            return Err(config_err(s, "maintenance amounts make the schedule discontinuous"));
+            return Err(config_err(
+                s,
+                "maintenance amounts make the schedule discontinuous",
+            ));
         }
     }
-    if i.brackets.iter().any(|b| b.mmr <= 0 || b.mmr > RATE_ONE as i64 || b.max_leverage == 0) {
-        return Err(config_err(s, "bracket rates must be in (0, 1] and leverage at least 1"));
+    if i.brackets
+        .iter()
+        .any(|b| b.mmr <= 0 || b.mmr > RATE_ONE as i64 || b.max_leverage == 0)
+    {
+        return Err(config_err(
+            s,
+            "bracket rates must be in (0, 1] and leverage at least 1",
+        ));
     }
     Ok(())
 }
@@ -289,7 +333,10 @@ impl InstrumentRegistry {
     pub fn add(&mut self, inst: Instrument) -> Result<usize> {
         validate(&inst)?;
         if self.by_symbol.contains_key(&inst.symbol) {
-            return Err(OmsError::InvalidConfig(format!("duplicate symbol {}", inst.symbol)));
+            return Err(OmsError::InvalidConfig(format!(
+                "duplicate symbol {}",
+                inst.symbol
+            )));
         }
         let idx = self.instruments.len();
         self.by_symbol.insert(inst.symbol.clone(), idx);
@@ -332,7 +379,13 @@ mod tests {
     #[test]
     fn builtin_registry_has_the_five_markets() {
         let reg = InstrumentRegistry::builtin();
-        for s in ["BTC-USDT", "ETH-USDT", "SOL-USDT", "BTC-USDT-PERP", "ETH-USDT-PERP"] {
+        for s in [
+            "BTC-USDT",
+            "ETH-USDT",
+            "SOL-USDT",
+            "BTC-USDT-PERP",
+            "ETH-USDT-PERP",
+        ] {
             assert!(reg.get(s).is_ok(), "{s}");
         }
         let perp = reg.get("BTC-USDT-PERP").unwrap();
@@ -347,10 +400,21 @@ mod tests {
         let reg = InstrumentRegistry::builtin();
         let btc = reg.get("BTC-USDT-PERP").unwrap();
         assert_eq!(btc.parse_price("50000.1").unwrap(), 500_001);
-        assert_eq!(btc.parse_price("50000.15").unwrap_err().code(), "INVALID_PRICE");
+        assert_eq!(
+            btc.parse_price("50000.15").unwrap_err().code(),
+            "INVALID_PRICE"
+        );
         assert_eq!(btc.parse_price("-1").unwrap_err().code(), "INVALID_PRICE");
-        assert_eq!(btc.parse_qty("0.0015").unwrap_err().code(), "INVALID_QUANTITY");
+        assert_eq!(
+            btc.parse_qty("0.0015").unwrap_err().code(),
+            "INVALID_QUANTITY"
+        );
         assert_eq!(btc.parse_qty("0").unwrap_err().code(), "INVALID_QUANTITY");
+        assert_eq!(
+            btc.parse_price("1e37").unwrap_err().code(),
+            "NUMBER_OVERFLOW"
+        );
+        assert_eq!(btc.parse_price("nan").unwrap_err().code(), "INVALID_NUMBER");
     }
 
     #[test]
@@ -375,14 +439,23 @@ mod tests {
 
     #[test]
     fn discontinuous_brackets_are_refused() {
-        let bad = DEFAULT_REGISTRY_JSON.replace("\"maintenance_amount\": \"50\"", "\"maintenance_amount\": \"51\"");
-        assert_eq!(InstrumentRegistry::from_json(&bad).unwrap_err().code(), "INVALID_CONFIG");
+        let bad = DEFAULT_REGISTRY_JSON.replace(
+            "\"maintenance_amount\": \"50\"",
+            "\"maintenance_amount\": \"51\"",
+        );
+        assert_eq!(
+            InstrumentRegistry::from_json(&bad).unwrap_err().code(),
+            "INVALID_CONFIG"
+        );
     }
 
     #[test]
     fn unknown_fields_and_symbols_are_errors() {
         let reg = InstrumentRegistry::builtin();
-        assert_eq!(reg.get("DOGE-USDT").unwrap_err().code(), "UNKNOWN_INSTRUMENT");
+        assert_eq!(
+            reg.get("DOGE-USDT").unwrap_err().code(),
+            "UNKNOWN_INSTRUMENT"
+        );
         assert!(InstrumentRegistry::from_json("{\"instruments\": [{\"x\": 1}]}").is_err());
     }
 }

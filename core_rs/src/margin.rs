@@ -90,7 +90,9 @@ pub fn liquidation_price(
     let fitting = brackets.iter().enumerate().find_map(|(i, b)| {
         let p = candidate(b)?;
         let n = notional_at(p);
-        let upper = brackets.get(i + 1).map_or(i128::MAX, |next| next.notional_floor);
+        let upper = brackets
+            .get(i + 1)
+            .map_or(i128::MAX, |next| next.notional_floor);
         (n >= b.notional_floor && n < upper).then_some(p)
     });
     fitting.or_else(|| {
@@ -107,7 +109,10 @@ mod tests {
     const USDT: i128 = 100_000_000;
 
     fn btc_perp() -> Instrument {
-        InstrumentRegistry::builtin().get("BTC-USDT-PERP").unwrap().clone()
+        InstrumentRegistry::builtin()
+            .get("BTC-USDT-PERP")
+            .unwrap()
+            .clone()
     }
 
     #[test]
@@ -161,9 +166,15 @@ mod tests {
     fn unrealized_pnl_is_exact_for_longs_and_shorts() {
         let inst = btc_perp();
         let long_cost = notional(&inst, 1000, 500_000);
-        assert_eq!(unrealized_pnl(&inst, 1000, long_cost, 510_000), 1_000 * USDT);
+        assert_eq!(
+            unrealized_pnl(&inst, 1000, long_cost, 510_000),
+            1_000 * USDT
+        );
         let short_cost = notional(&inst, -1000, 500_000);
-        assert_eq!(unrealized_pnl(&inst, -1000, short_cost, 510_000), -1_000 * USDT);
+        assert_eq!(
+            unrealized_pnl(&inst, -1000, short_cost, 510_000),
+            -1_000 * USDT
+        );
     }
 
     #[test]

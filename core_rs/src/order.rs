@@ -94,7 +94,10 @@ impl OrderStatus {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Rejected | OrderStatus::Expired
+            OrderStatus::Filled
+                | OrderStatus::Canceled
+                | OrderStatus::Rejected
+                | OrderStatus::Expired
         )
     }
 }
@@ -121,7 +124,10 @@ impl ClientOrderId {
         }
         let mut bytes = [0u8; Self::MAX_LEN];
         bytes[..text.len()].copy_from_slice(text.as_bytes());
-        Ok(Self { len: text.len() as u8, bytes })
+        Ok(Self {
+            len: text.len() as u8,
+            bytes,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -158,7 +164,10 @@ impl OrderRequest {
     /// Checks the shape of the request (not risk): positive sizes and the prices its type needs.
     pub fn validate(&self) -> Result<()> {
         if self.qty <= 0 {
-            return Err(OmsError::InvalidQuantity(format!("quantity {} lots", self.qty)));
+            return Err(OmsError::InvalidQuantity(format!(
+                "quantity {} lots",
+                self.qty
+            )));
         }
         let needs_price = self.order_type.has_limit_price();
         if needs_price && self.price <= 0 || !needs_price && self.price != 0 {
@@ -177,7 +186,9 @@ impl OrderRequest {
             )));
         }
         if self.order_type == OrderType::Market && self.time_in_force == TimeInForce::Gtx {
-            return Err(OmsError::InvalidArgument("a market order cannot be post-only".into()));
+            return Err(OmsError::InvalidArgument(
+                "a market order cannot be post-only".into(),
+            ));
         }
         Ok(())
     }
@@ -249,7 +260,10 @@ impl OrderEvent {
             EventKind::CancelRequested => Self::CancelRequested,
             EventKind::CancelAcked => Self::CancelAcked,
             EventKind::CancelRejected => Self::CancelRejected,
-            EventKind::ReplaceRequested => Self::ReplaceRequested { qty: c.qty, price: c.price },
+            EventKind::ReplaceRequested => Self::ReplaceRequested {
+                qty: c.qty,
+                price: c.price,
+            },
             EventKind::ReplaceAcked => Self::ReplaceAcked,
             EventKind::ReplaceRejected => Self::ReplaceRejected,
             EventKind::Expired => Self::Expired,
@@ -330,7 +344,10 @@ pub struct Order {
 }
 
 fn forbid(status: OrderStatus, event: &OrderEvent) -> OmsError {
-    OmsError::InvalidTransition { state: status.as_str(), event: event.name() }
+    OmsError::InvalidTransition {
+        state: status.as_str(),
+        event: event.name(),
+    }
 }
 
 impl Order {
@@ -378,7 +395,8 @@ impl Order {
 
     /// The amend waiting for the venue, as `(qty, price)`.
     pub fn pending_replace(&self) -> Option<(i64, i64)> {
-        (self.status == OrderStatus::PendingReplace).then_some((self.pending_qty, self.pending_price))
+        (self.status == OrderStatus::PendingReplace)
+            .then_some((self.pending_qty, self.pending_price))
     }
 
     pub fn has_exec_id(&self, exec_id: &str) -> bool {
@@ -453,12 +471,18 @@ impl Order {
                 self.price = self.pending_price;
                 // Amending down to the filled quantity (or below) completes the order.
                 self.qty = self.pending_qty.max(self.cum_qty);
-                self.status =
-                    if self.cum_qty == self.qty { S::Filled } else { self.working_status() };
+                self.status = if self.cum_qty == self.qty {
+                    S::Filled
+                } else {
+                    self.working_status()
+                };
                 Applied::Changed
             }
             OrderEvent::Expired
-                if matches!(s, S::New | S::PartiallyFilled | S::PendingCancel | S::PendingReplace) =>
+                if matches!(
+                    s,
+                    S::New | S::PartiallyFilled | S::PendingCancel | S::PendingReplace
+                ) =>
             {
                 self.status = S::Expired;
                 Applied::Changed
@@ -512,17 +536,26 @@ impl Order {
             return Err(forbid(s, event));
         }
         if fill.qty <= 0 {
-            return Err(OmsError::InvalidQuantity(format!("fill of {} lots", fill.qty)));
+            return Err(OmsError::InvalidQuantity(format!(
+                "fill of {} lots",
+                fill.qty
+            )));
         }
         if fill.price <= 0 {
-            return Err(OmsError::InvalidPrice(format!("fill at {} ticks", fill.price)));
+            return Err(OmsError::InvalidPrice(format!(
+                "fill at {} ticks",
+                fill.price
+            )));
         }
         if fill.exec_id.is_empty() {
             return Err(OmsError::InvalidArgument("a fill needs an exec id".into()));
         }
         let leaves = self.qty - self.cum_qty;
         if fill.qty > leaves {
-            return Err(OmsError::Overfill { fill: fill.qty, leaves });
+            return Err(OmsError::Overfill {
+                fill: fill.qty,
+                leaves,
+            });
         }
         self.cum_qty += fill.qty;
         self.cum_notional += i128::from(fill.qty) * i128::from(fill.price);
@@ -592,9 +625,15 @@ mod tests {
         let mut o = working(OrderType::Limit);
         assert_eq!(o.status, OrderStatus::New);
         o.apply(&fill("e1", 4, 500)).unwrap();
-        assert_eq!((o.status, o.cum_qty, o.leaves_qty()), (OrderStatus::PartiallyFilled, 4, 6));
+        assert_eq!(
+            (o.status, o.cum_qty, o.leaves_qty()),
+            (OrderStatus::PartiallyFilled, 4, 6)
+        );
         o.apply(&fill("e2", 6, 499)).unwrap();
-        assert_eq!((o.status, o.cum_qty, o.leaves_qty()), (OrderStatus::Filled, 10, 0));
+        assert_eq!(
+            (o.status, o.cum_qty, o.leaves_qty()),
+            (OrderStatus::Filled, 10, 0)
+        );
         assert_eq!(o.cum_notional, 4 * 500 + 6 * 499);
         assert_eq!((o.fees, o.seq), (2, 4));
     }
@@ -612,8 +651,15 @@ mod tests {
     fn risk_reject_is_terminal() {
         let mut o = Order::new(request(1, OrderType::Limit)).unwrap();
         o.apply(&OrderEvent::RiskRejected { reason: 7 }).unwrap();
-        assert_eq!((o.status, o.reject_reason, o.leaves_qty()), (OrderStatus::Rejected, 7, 0));
-        for ev in [OrderEvent::VenueAck, OrderEvent::CancelRequested, OrderEvent::Expired] {
+        assert_eq!(
+            (o.status, o.reject_reason, o.leaves_qty()),
+            (OrderStatus::Rejected, 7, 0)
+        );
+        for ev in [
+            OrderEvent::VenueAck,
+            OrderEvent::CancelRequested,
+            OrderEvent::Expired,
+        ] {
             assert!(o.apply(&ev).is_err());
         }
     }
@@ -631,20 +677,33 @@ mod tests {
     #[test]
     fn replace_reject_restores_and_ack_applies_new_terms() {
         let mut o = working(OrderType::Limit);
-        o.apply(&OrderEvent::ReplaceRequested { qty: 20, price: 510 }).unwrap();
+        o.apply(&OrderEvent::ReplaceRequested {
+            qty: 20,
+            price: 510,
+        })
+        .unwrap();
         assert_eq!(o.pending_replace(), Some((20, 510)));
         o.apply(&OrderEvent::ReplaceRejected).unwrap();
         assert_eq!((o.status, o.qty, o.price), (OrderStatus::New, 10, 500));
-        o.apply(&OrderEvent::ReplaceRequested { qty: 20, price: 510 }).unwrap();
+        o.apply(&OrderEvent::ReplaceRequested {
+            qty: 20,
+            price: 510,
+        })
+        .unwrap();
         o.apply(&OrderEvent::ReplaceAcked).unwrap();
-        assert_eq!((o.status, o.qty, o.price, o.leaves_qty()), (OrderStatus::New, 20, 510, 20));
+        assert_eq!(
+            (o.status, o.qty, o.price, o.leaves_qty()),
+            (OrderStatus::New, 20, 510, 20)
+        );
     }
 
     #[test]
     fn replace_below_filled_quantity_is_refused() {
         let mut o = working(OrderType::Limit);
         o.apply(&fill("e1", 5, 500)).unwrap();
-        let err = o.apply(&OrderEvent::ReplaceRequested { qty: 5, price: 500 }).unwrap_err();
+        let err = o
+            .apply(&OrderEvent::ReplaceRequested { qty: 5, price: 500 })
+            .unwrap_err();
         assert_eq!(err.code(), "INVALID_QUANTITY");
         assert_eq!(o.status, OrderStatus::PartiallyFilled);
     }
@@ -652,7 +711,8 @@ mod tests {
     #[test]
     fn fill_during_pending_replace_that_reaches_new_qty_completes_on_ack() {
         let mut o = working(OrderType::Limit);
-        o.apply(&OrderEvent::ReplaceRequested { qty: 6, price: 500 }).unwrap();
+        o.apply(&OrderEvent::ReplaceRequested { qty: 6, price: 500 })
+            .unwrap();
         o.apply(&fill("e1", 7, 500)).unwrap();
         assert_eq!(o.status, OrderStatus::PendingReplace);
         o.apply(&OrderEvent::ReplaceAcked).unwrap();
@@ -664,7 +724,13 @@ mod tests {
         let mut o = working(OrderType::Limit);
         let before = o.clone();
         let err = o.apply(&fill("e1", 11, 500)).unwrap_err();
-        assert_eq!(err, OmsError::Overfill { fill: 11, leaves: 10 });
+        assert_eq!(
+            err,
+            OmsError::Overfill {
+                fill: 11,
+                leaves: 10
+            }
+        );
         assert_eq!(o, before);
     }
 
@@ -683,7 +749,10 @@ mod tests {
         o.apply(&OrderEvent::CancelRequested).unwrap();
         o.apply(&OrderEvent::CancelAcked).unwrap();
         assert_eq!(o.apply(&fill("e9", 3, 500)).unwrap(), Applied::LateFill);
-        assert_eq!((o.status, o.cum_qty, o.late_fill), (OrderStatus::Canceled, 3, true));
+        assert_eq!(
+            (o.status, o.cum_qty, o.late_fill),
+            (OrderStatus::Canceled, 3, true)
+        );
         assert_eq!(o.leaves_qty(), 0);
     }
 
@@ -701,7 +770,10 @@ mod tests {
     #[test]
     fn stop_orders_fill_only_after_the_trigger() {
         let mut o = working(OrderType::StopMarket);
-        assert_eq!(o.apply(&fill("e1", 1, 450)).unwrap_err().code(), "INVALID_TRANSITION");
+        assert_eq!(
+            o.apply(&fill("e1", 1, 450)).unwrap_err().code(),
+            "INVALID_TRANSITION"
+        );
         o.apply(&OrderEvent::StopTriggered).unwrap();
         assert!(o.apply(&OrderEvent::StopTriggered).is_err());
         o.apply(&fill("e1", 10, 450)).unwrap();
@@ -711,7 +783,9 @@ mod tests {
     #[test]
     fn market_orders_cannot_be_amended() {
         let mut o = working(OrderType::Market);
-        let err = o.apply(&OrderEvent::ReplaceRequested { qty: 20, price: 1 }).unwrap_err();
+        let err = o
+            .apply(&OrderEvent::ReplaceRequested { qty: 20, price: 1 })
+            .unwrap_err();
         assert_eq!(err.code(), "INVALID_ARGUMENT");
     }
 
@@ -720,7 +794,10 @@ mod tests {
         let mut o = working(OrderType::Limit);
         o.apply(&fill("e1", 4, 500)).unwrap();
         o.apply(&OrderEvent::Expired).unwrap();
-        assert_eq!((o.status, o.cum_qty, o.leaves_qty()), (OrderStatus::Expired, 4, 0));
+        assert_eq!(
+            (o.status, o.cum_qty, o.leaves_qty()),
+            (OrderStatus::Expired, 4, 0)
+        );
     }
 
     #[test]
@@ -746,13 +823,15 @@ mod tests {
                 (1u16..5).prop_map(|reason| OrderEvent::RiskRejected { reason }),
                 Just(OrderEvent::VenueAck),
                 (1u16..5).prop_map(|reason| OrderEvent::VenueReject { reason }),
-                (0u8..12, -1i64..8, 0i64..600).prop_map(|(id, qty, price)| OrderEvent::Fill(Fill {
-                    exec_id: format!("e{id}").into(),
-                    qty,
-                    price,
-                    fee: 1,
-                    liquidity: Liquidity::Maker,
-                })),
+                (0u8..12, -1i64..8, 0i64..600).prop_map(|(id, qty, price)| OrderEvent::Fill(
+                    Fill {
+                        exec_id: format!("e{id}").into(),
+                        qty,
+                        price,
+                        fee: 1,
+                        liquidity: Liquidity::Maker,
+                    }
+                )),
                 Just(OrderEvent::CancelRequested),
                 Just(OrderEvent::CancelAcked),
                 Just(OrderEvent::CancelRejected),

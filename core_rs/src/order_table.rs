@@ -67,7 +67,9 @@ impl OrderTable {
         let slots = &self.slots;
         self.by_id
             .find(self.id_hash(order_id), |&s| {
-                slots[s as usize].as_ref().is_some_and(|o| o.order_id == order_id)
+                slots[s as usize]
+                    .as_ref()
+                    .is_some_and(|o| o.order_id == order_id)
             })
             .copied()
     }
@@ -89,9 +91,15 @@ impl OrderTable {
     /// held by an order in the table.
     pub fn insert(&mut self, req: OrderRequest) -> Result<&Order> {
         if self.slot(req.order_id).is_some() {
-            return Err(OmsError::DuplicateOrder(format!("order id {}", req.order_id)));
+            return Err(OmsError::DuplicateOrder(format!(
+                "order id {}",
+                req.order_id
+            )));
         }
-        if self.client_slot(req.account, &req.client_order_id).is_some() {
+        if self
+            .client_slot(req.account, &req.client_order_id)
+            .is_some()
+        {
             return Err(OmsError::DuplicateOrder(format!(
                 "client order id {:?} of account {}",
                 req.client_order_id.as_str(),
@@ -99,8 +107,10 @@ impl OrderTable {
             )));
         }
         let order = Order::new(req)?;
-        let (id_h, client_h) =
-            (self.id_hash(order.order_id), self.client_hash(order.account, &order.client_order_id));
+        let (id_h, client_h) = (
+            self.id_hash(order.order_id),
+            self.client_hash(order.account, &order.client_order_id),
+        );
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some(order);
@@ -114,8 +124,13 @@ impl OrderTable {
             }
         };
         let (slots, hasher) = (&self.slots, &self.hasher);
-        let order_at = |s: u32| slots[s as usize].as_ref().expect("indexed slot is occupied");
-        self.by_id.insert_unique(id_h, slot, |&s| id_hash(hasher, order_at(s).order_id));
+        let order_at = |s: u32| {
+            slots[s as usize]
+                .as_ref()
+                .expect("indexed slot is occupied")
+        };
+        self.by_id
+            .insert_unique(id_h, slot, |&s| id_hash(hasher, order_at(s).order_id));
         self.by_client_id.insert_unique(client_h, slot, |&s| {
             let o = order_at(s);
             client_hash(hasher, o.account, &o.client_order_id)
@@ -125,12 +140,14 @@ impl OrderTable {
     }
 
     pub fn get(&self, order_id: u64) -> Option<&Order> {
-        self.slot(order_id).and_then(|s| self.slots[s as usize].as_ref())
+        self.slot(order_id)
+            .and_then(|s| self.slots[s as usize].as_ref())
     }
 
     pub fn get_by_client_id(&self, account: u32, client_order_id: &str) -> Option<&Order> {
         let cid = ClientOrderId::new(client_order_id).ok()?;
-        self.client_slot(account, &cid).and_then(|s| self.slots[s as usize].as_ref())
+        self.client_slot(account, &cid)
+            .and_then(|s| self.slots[s as usize].as_ref())
     }
 
     /// Applies one event to one order; on error the order is unchanged.
@@ -138,7 +155,10 @@ impl OrderTable {
         let slot = self
             .slot(order_id)
             .ok_or_else(|| OmsError::UnknownOrder(order_id.to_string()))?;
-        self.slots[slot as usize].as_mut().expect("indexed slot is occupied").apply(event)
+        self.slots[slot as usize]
+            .as_mut()
+            .expect("indexed slot is occupied")
+            .apply(event)
     }
 
     /// Applies events in order; each result stands alone (one failure does not stop the rest).
@@ -146,7 +166,10 @@ impl OrderTable {
         &mut self,
         events: impl IntoIterator<Item = (u64, &'a OrderEvent)>,
     ) -> Vec<Result<Applied>> {
-        events.into_iter().map(|(id, ev)| self.apply(id, ev)).collect()
+        events
+            .into_iter()
+            .map(|(id, ev)| self.apply(id, ev))
+            .collect()
     }
 
     /// Removes an order that reached a terminal state (after the caller persisted it).
@@ -154,7 +177,9 @@ impl OrderTable {
         let slot = self
             .slot(order_id)
             .ok_or_else(|| OmsError::UnknownOrder(order_id.to_string()))?;
-        let order = self.slots[slot as usize].as_ref().expect("indexed slot is occupied");
+        let order = self.slots[slot as usize]
+            .as_ref()
+            .expect("indexed slot is occupied");
         if !order.status.is_terminal() {
             return Err(OmsError::InvalidTransition {
                 state: order.status.as_str(),
@@ -169,7 +194,9 @@ impl OrderTable {
         if let Ok(e) = self.by_client_id.find_entry(client_h, |&s| s == slot) {
             e.remove();
         }
-        let order = self.slots[slot as usize].take().expect("indexed slot is occupied");
+        let order = self.slots[slot as usize]
+            .take()
+            .expect("indexed slot is occupied");
         self.free.push(slot);
         self.live -= 1;
         Ok(order)
@@ -224,8 +251,14 @@ mod tests {
     fn duplicate_ids_are_refused() {
         let mut t = OrderTable::new();
         t.insert(req(1, 7, "a")).unwrap();
-        assert_eq!(t.insert(req(1, 7, "b")).unwrap_err().code(), "DUPLICATE_ORDER");
-        assert_eq!(t.insert(req(2, 7, "a")).unwrap_err().code(), "DUPLICATE_ORDER");
+        assert_eq!(
+            t.insert(req(1, 7, "b")).unwrap_err().code(),
+            "DUPLICATE_ORDER"
+        );
+        assert_eq!(
+            t.insert(req(2, 7, "a")).unwrap_err().code(),
+            "DUPLICATE_ORDER"
+        );
         assert_eq!(t.len(), 1);
     }
 
@@ -241,7 +274,10 @@ mod tests {
             (3, &OrderEvent::VenueAck),
         ]);
         assert!(results[0].is_ok() && results[1].is_ok());
-        assert_eq!(results[2].as_ref().unwrap_err().code(), "INVALID_TRANSITION");
+        assert_eq!(
+            results[2].as_ref().unwrap_err().code(),
+            "INVALID_TRANSITION"
+        );
         assert_eq!(results[3].as_ref().unwrap_err().code(), "UNKNOWN_ORDER");
         assert_eq!(t.get(1).unwrap().status, OrderStatus::New);
         assert_eq!(t.get(2).unwrap().status, OrderStatus::PendingNew);
@@ -270,7 +306,12 @@ mod tests {
         for i in (0..10_000u64).step_by(7) {
             let o = t.get(i).unwrap();
             assert_eq!(o.order_id, i);
-            assert_eq!(t.get_by_client_id((i % 13) as u32, &format!("c{i}")).unwrap().order_id, i);
+            assert_eq!(
+                t.get_by_client_id((i % 13) as u32, &format!("c{i}"))
+                    .unwrap()
+                    .order_id,
+                i
+            );
         }
         let fill = OrderEvent::Fill(Fill {
             exec_id: "x".into(),

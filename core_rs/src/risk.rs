@@ -211,14 +211,21 @@ impl RiskEngine {
 
     pub fn add_account(&mut self, name: &str, limits: Limits) -> Result<u32> {
         if self.account_index.contains_key(name) {
-            return Err(OmsError::InvalidArgument(format!("account {name:?} exists")));
+            return Err(OmsError::InvalidArgument(format!(
+                "account {name:?} exists"
+            )));
         }
         if limits.default_leverage == 0 || limits.price_band < 0 || limits.max_drawdown < 0 {
             return Err(OmsError::InvalidConfig("limits must be positive".into()));
         }
         let max_lev: Vec<u32> = self.markets.iter().map(|m| m.inst.max_leverage()).collect();
         let idx = self.accounts.len() as u32;
-        self.accounts.push(Account::new(name.to_owned(), limits, self.assets.len(), &max_lev));
+        self.accounts.push(Account::new(
+            name.to_owned(),
+            limits,
+            self.assets.len(),
+            &max_lev,
+        ));
         self.account_index.insert(name.to_owned(), idx);
         Ok(idx)
     }
@@ -269,7 +276,9 @@ impl RiskEngine {
             return Err(OmsError::InvalidArgument(format!("asset index {asset}")));
         }
         if acct.balances[a] + amount < acct.reserved[a] {
-            return Err(OmsError::InvalidArgument("withdrawal exceeds available balance".into()));
+            return Err(OmsError::InvalidArgument(
+                "withdrawal exceeds available balance".into(),
+            ));
         }
         acct.balances[a] += amount;
         Ok(())
@@ -286,16 +295,23 @@ impl RiskEngine {
     }
 
     pub fn mark(&self, instrument: u32) -> Option<i64> {
-        self.marks.get(instrument as usize).copied().filter(|&m| m > 0)
+        self.marks
+            .get(instrument as usize)
+            .copied()
+            .filter(|&m| m > 0)
     }
 
     pub fn set_leverage(&mut self, account: u32, instrument: u32, leverage: u32) -> Result<()> {
         let max = self.instrument(instrument)?.max_leverage();
         if self.instrument(instrument)?.kind == InstrumentKind::Spot {
-            return Err(OmsError::InvalidLeverage("spot instruments have no leverage".into()));
+            return Err(OmsError::InvalidLeverage(
+                "spot instruments have no leverage".into(),
+            ));
         }
         if leverage == 0 || leverage > max {
-            return Err(OmsError::InvalidLeverage(format!("{leverage}x; allowed 1x to {max}x")));
+            return Err(OmsError::InvalidLeverage(format!(
+                "{leverage}x; allowed 1x to {max}x"
+            )));
         }
         self.account_mut(account)?.leverage[instrument as usize] = leverage;
         Ok(())
@@ -392,7 +408,11 @@ impl RiskEngine {
 
     /// The checks; `Ok` carries the amount to hold. `new_order` is false for amends, which
     /// skip the duplicate, open-order and rate checks.
-    fn evaluate(&mut self, o: &OrderCheck, new_order: bool) -> std::result::Result<i128, RejectReason> {
+    fn evaluate(
+        &mut self,
+        o: &OrderCheck,
+        new_order: bool,
+    ) -> std::result::Result<i128, RejectReason> {
         use RejectReason as R;
         let global = self.global_state;
         let Some(acct) = self.accounts.get(o.account as usize) else {
@@ -420,7 +440,11 @@ impl RiskEngine {
         let band = |px: i64, up: bool| -> i64 {
             let delta = mul_div_ceil(i128::from(px), i128::from(limits.price_band), RATE_ONE);
             let delta = i64::try_from(delta).unwrap_or(i64::MAX);
-            if up { px.saturating_add(delta) } else { (px - delta).max(1) }
+            if up {
+                px.saturating_add(delta)
+            } else {
+                (px - delta).max(1)
+            }
         };
         let buy = o.side == Side::Buy;
         let reference = match o.order_type {
@@ -472,16 +496,23 @@ impl RiskEngine {
             return Err(R::ReduceOnlyWouldIncrease);
         }
         let leverage = acct.leverage[idx];
+        let totals = self.pnl_and_margin(acct);
         let held = if perp {
             if !o.reduce_only {
-                let worst =
-                    if buy { pos.qty + exposure.buy + o.qty } else { pos.qty - exposure.sell - o.qty };
+                let worst = if buy {
+                    pos.qty + exposure.buy + o.qty
+                } else {
+                    pos.qty - exposure.sell - o.qty
+                };
                 let worst_notional =
                     (i128::from(worst) * i128::from(reference) * m.unit_notional).abs();
                 if worst_notional > limits.max_position_notional {
                     return Err(R::MaxPositionExceeded);
                 }
-                if m.inst.bracket_for(worst_notional).is_some_and(|b| b.max_leverage < leverage) {
+                if m.inst
+                    .bracket_for(worst_notional)
+                    .is_some_and(|b| b.max_leverage < leverage)
+                {
                     return Err(R::LeverageBracketExceeded);
                 }
             }
@@ -491,7 +522,7 @@ impl RiskEngine {
                 margin::initial_margin(notional, leverage)
                     + mul_div_ceil(notional, i128::from(m.inst.taker_fee), RATE_ONE)
             };
-            if need > self.available_margin(acct) {
+            if need > self.available_margin(acct, totals) {
                 return Err(R::InsufficientMargin);
             }
             need
@@ -504,7 +535,7 @@ impl RiskEngine {
             };
             let a = usize::from(asset);
             let available = if asset == self.settlement {
-                self.available_margin(acct)
+                self.available_margin(acct, totals)
             } else {
                 acct.balances[a] - acct.reserved[a]
             };
@@ -513,7 +544,7 @@ impl RiskEngine {
             }
             need
         };
-        let equity = self.equity(acct);
+        let equity = self.equity(acct, totals.0);
         let acct = &mut self.accounts[o.account as usize];
         acct.equity_peak = acct.equity_peak.max(equity);
         let floor = acct.equity_peak
@@ -561,7 +592,11 @@ impl RiskEngine {
             return false;
         };
         let q = qty.min(r.leaves);
-        let freed = if q == r.leaves { r.held } else { r.held * i128::from(q) / i128::from(r.leaves) };
+        let freed = if q == r.leaves {
+            r.held
+        } else {
+            r.held * i128::from(q) / i128::from(r.leaves)
+        };
         r.held -= freed;
         r.leaves -= q;
         let r = *r;
@@ -626,7 +661,8 @@ impl RiskEngine {
             }
             (InstrumentKind::Perpetual, _) => {
                 let pos = &mut acct.positions[instrument as usize];
-                let realized = apply_to_position(pos, side.sign() * qty, side.sign() as i128 * notional);
+                let realized =
+                    apply_to_position(pos, side.sign() * qty, side.sign() as i128 * notional);
                 pos.realized_pnl += realized;
                 pos.fees += fee;
                 acct.balances[quote] += realized - fee;
@@ -681,27 +717,40 @@ impl RiskEngine {
 
     /// (unrealized PnL, initial margin, maintenance margin) of all perpetual positions.
     fn position_totals(&self, acct: &Account) -> (i128, i128, i128) {
-        self.perp_positions(acct).fold((0, 0, 0), |(u, im, mm), (i, m, p)| {
-            let mark = self.mark_or_entry(i, p);
-            let n = margin::notional(&m.inst, p.qty, mark);
-            (
-                u + margin::unrealized_pnl(&m.inst, p.qty, p.cost, mark),
-                im + margin::initial_margin(n, acct.leverage[i]),
-                mm + margin::maintenance_margin(&m.inst, n),
-            )
-        })
+        self.perp_positions(acct)
+            .fold((0, 0, 0), |(u, im, mm), (i, m, p)| {
+                let mark = self.mark_or_entry(i, p);
+                let n = margin::notional(&m.inst, p.qty, mark);
+                (
+                    u + margin::unrealized_pnl(&m.inst, p.qty, p.cost, mark),
+                    im + margin::initial_margin(n, acct.leverage[i]),
+                    mm + margin::maintenance_margin(&m.inst, n),
+                )
+            })
+    }
+
+    /// (unrealized PnL, initial margin) of all perpetual positions: what a check needs.
+    fn pnl_and_margin(&self, acct: &Account) -> (i128, i128) {
+        self.perp_positions(acct)
+            .fold((0, 0), |(u, im), (i, m, p)| {
+                let mark = self.mark_or_entry(i, p);
+                let n = margin::notional(&m.inst, p.qty, mark);
+                (
+                    u + margin::unrealized_pnl(&m.inst, p.qty, p.cost, mark),
+                    im + margin::initial_margin(n, acct.leverage[i]),
+                )
+            })
     }
 
     /// Quote available for new perpetual margin: wallet − reservations − positions' initial
     /// margin + unrealized losses (profits are not lent against).
-    fn available_margin(&self, acct: &Account) -> i128 {
+    fn available_margin(&self, acct: &Account, (upnl, im): (i128, i128)) -> i128 {
         let s = usize::from(self.settlement);
-        let (upnl, im, _) = self.position_totals(acct);
         acct.balances[s] - acct.reserved[s] - im + upnl.min(0)
     }
 
     /// Every asset valued in the settlement asset at its spot mark, plus unrealized PnL.
-    fn equity(&self, acct: &Account) -> i128 {
+    fn equity(&self, acct: &Account, upnl: i128) -> i128 {
         let held: i128 = acct
             .balances
             .iter()
@@ -716,7 +765,7 @@ impl RiskEngine {
                 })
             })
             .sum();
-        held + self.position_totals(acct).0
+        held + upnl
     }
 
     pub fn summary(&self, account: u32) -> Result<AccountSummary> {
@@ -729,12 +778,12 @@ impl RiskEngine {
             wallet,
             unrealized_pnl: upnl,
             margin_balance,
-            equity: self.equity(acct),
+            equity: self.equity(acct, upnl),
             position_initial_margin: im,
             order_margin: acct.reserved[s],
             maintenance_margin: mm,
             margin_ratio: margin::margin_ratio(mm, margin_balance),
-            available: self.available_margin(acct),
+            available: self.available_margin(acct, (upnl, im)),
             state: acct.state,
             equity_peak: acct.equity_peak,
         })
@@ -750,14 +799,21 @@ impl RiskEngine {
         let inst = self.instrument(instrument)?;
         let acct = self.account(account)?;
         let pos = acct.positions[instrument as usize];
-        let others = self.perp_positions(acct).filter(|(i, _, _)| *i != instrument as usize);
-        let collateral = others.fold(acct.balances[usize::from(self.settlement)], |c, (i, m, p)| {
-            let mark = self.mark_or_entry(i, p);
-            let n = margin::notional(&m.inst, p.qty, mark);
-            c + margin::unrealized_pnl(&m.inst, p.qty, p.cost, mark)
-                - margin::maintenance_margin(&m.inst, n)
-        });
-        Ok(margin::liquidation_price(inst, pos.qty, pos.cost, collateral))
+        let others = self
+            .perp_positions(acct)
+            .filter(|(i, _, _)| *i != instrument as usize);
+        let collateral = others.fold(
+            acct.balances[usize::from(self.settlement)],
+            |c, (i, m, p)| {
+                let mark = self.mark_or_entry(i, p);
+                let n = margin::notional(&m.inst, p.qty, mark);
+                c + margin::unrealized_pnl(&m.inst, p.qty, p.cost, mark)
+                    - margin::maintenance_margin(&m.inst, n)
+            },
+        );
+        Ok(margin::liquidation_price(
+            inst, pos.qty, pos.cost, collateral,
+        ))
     }
 }
 
@@ -767,7 +823,11 @@ fn check_shape(o: &OrderCheck) -> std::result::Result<(), RejectReason> {
     }
     let needs_price = o.order_type.has_limit_price();
     let needs_stop = o.order_type.is_stop();
-    if needs_price != (o.price > 0) || o.price < 0 || needs_stop != (o.stop_price > 0) || o.stop_price < 0 {
+    if needs_price != (o.price > 0)
+        || o.price < 0
+        || needs_stop != (o.stop_price > 0)
+        || o.stop_price < 0
+    {
         return Err(RejectReason::InvalidPrice);
     }
     Ok(())

@@ -64,6 +64,10 @@ pub fn rate(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 /// Atoms at `decimals` as a `decimal.Decimal`, without trailing fraction zeros.
 pub fn to_decimal<'py>(py: Python<'py>, value: i128, decimals: u32) -> PyResult<Bound<'py, PyAny>> {
     let text = format_atoms(value, decimals);
-    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
     decimal_type(py)?.call1((text,))
 }

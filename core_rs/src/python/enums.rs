@@ -3,7 +3,10 @@
 
 use pyo3::prelude::*;
 
-use crate::order as domain;
+mod domain {
+    pub use crate::account::TradingState;
+    pub use crate::order::*;
+}
 
 macro_rules! py_enum {
     ($(#[$doc:meta])* $py:ident as $name:literal => $dom:ident { $($variant:ident = $value:literal => $dv:ident),+ $(,)? }) => {
@@ -59,4 +62,8 @@ py_enum!(
         REPLACE_ACKED = 9 => ReplaceAcked, REPLACE_REJECTED = 10 => ReplaceRejected,
         EXPIRED = 11 => Expired, STOP_TRIGGERED = 12 => StopTriggered,
     }
+);
+py_enum!(
+    /// The kill switch: ACTIVE trades, REDUCING only reduces exposure, HALTED takes nothing.
+    TradingState as "TradingState" => TradingState { ACTIVE = 0 => Active, REDUCING = 1 => Reducing, HALTED = 2 => Halted }
 );

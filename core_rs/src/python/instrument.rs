@@ -8,6 +8,9 @@ use super::convert;
 use crate::fixed::{MONEY_DECIMALS, RATE_DECIMALS};
 use crate::instrument as domain;
 
+/// `(notional_floor, mmr, maintenance_amount, max_leverage)`, numbers as Decimal.
+type Bracket<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>, u32);
+
 /// One tradable instrument (immutable).
 #[pyclass(name = "Instrument", module = "oms_core", frozen)]
 pub struct Instrument {
@@ -74,10 +77,7 @@ impl Instrument {
     }
     /// Maintenance brackets as `(notional_floor, mmr, maintenance_amount, max_leverage)`.
     #[getter]
-    fn brackets<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>, u32)>> {
+    fn brackets<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bracket<'py>>> {
         self.inner
             .brackets
             .iter()
@@ -119,7 +119,11 @@ impl Instrument {
         convert::to_decimal(py, self.inner.notional(px, q), MONEY_DECIMALS)
     }
     fn __repr__(&self) -> String {
-        format!("Instrument({:?}, {})", self.inner.symbol, self.inner.kind.as_str())
+        format!(
+            "Instrument({:?}, {})",
+            self.inner.symbol,
+            self.inner.kind.as_str()
+        )
     }
 }
 
@@ -134,16 +138,22 @@ impl InstrumentRegistry {
     /// The registry shipped with the project.
     #[staticmethod]
     fn builtin() -> Self {
-        Self { inner: Arc::new(domain::InstrumentRegistry::builtin()) }
+        Self {
+            inner: Arc::new(domain::InstrumentRegistry::builtin()),
+        }
     }
     /// A registry from JSON text in the format of the shipped `instruments.json`.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        Ok(Self { inner: Arc::new(domain::InstrumentRegistry::from_json(text)?) })
+        Ok(Self {
+            inner: Arc::new(domain::InstrumentRegistry::from_json(text)?),
+        })
     }
     fn get(&self, symbol: &str) -> PyResult<Instrument> {
         let inst = self.inner.get(symbol)?;
-        Ok(Instrument { inner: Arc::new(inst.clone()) })
+        Ok(Instrument {
+            inner: Arc::new(inst.clone()),
+        })
     }
     /// The dense index of `symbol`, used by the batch (numpy) calls.
     fn index_of(&self, symbol: &str) -> PyResult<usize> {

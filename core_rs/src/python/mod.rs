@@ -1,10 +1,12 @@
 //! The Python extension module `oms_core`: thin wrappers, one file per Python class family.
 
+mod book;
 mod convert;
 mod enums;
 mod errors;
 mod instrument;
 mod order;
+mod risk;
 
 use pyo3::prelude::*;
 
@@ -24,5 +26,11 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<order::OrderView>()?;
     m.add_class::<order::OrderTable>()?;
     m.add("BATCH_ERRORS", order::BATCH_ERRORS.to_vec())?;
+    m.add_class::<enums::TradingState>()?;
+    m.add_class::<risk::RiskEngine>()?;
+    m.add("REJECT_REASONS", risk::reject_reasons())?;
+    m.add_function(wrap_pyfunction!(risk::liquidation_price, m)?)?;
+    m.add_function(wrap_pyfunction!(risk::maintenance_margin, m)?)?;
+    book::register(m)?;
     Ok(())
 }

@@ -28,7 +28,10 @@ fn batch_code(result: &crate::Result<domain::Applied>) -> i8 {
     match result {
         Ok(applied) => *applied as i8,
         Err(e) => {
-            let idx = BATCH_ERRORS.iter().position(|c| *c == e.code()).unwrap_or(6);
+            let idx = BATCH_ERRORS
+                .iter()
+                .position(|c| *c == e.code())
+                .unwrap_or(6);
             -(idx as i8) - 1
         }
     }
@@ -143,7 +146,12 @@ pub struct OrderTable {
 impl OrderTable {
     fn event(&mut self, order_id: u64, event: &OrderEvent) -> PyResult<OrderStatus> {
         self.inner.apply(order_id, event)?;
-        Ok(self.inner.get(order_id).expect("just applied").status.into())
+        Ok(self
+            .inner
+            .get(order_id)
+            .expect("just applied")
+            .status
+            .into())
     }
 }
 
@@ -152,7 +160,9 @@ impl OrderTable {
     #[new]
     #[pyo3(signature = (capacity = 0))]
     fn new(capacity: usize) -> Self {
-        Self { inner: order_table::OrderTable::with_capacity(capacity) }
+        Self {
+            inner: order_table::OrderTable::with_capacity(capacity),
+        }
     }
 
     /// Adds a new order in PENDING_NEW. Prices in ticks (0 where the type has none), size
@@ -196,7 +206,9 @@ impl OrderTable {
     }
 
     fn get_by_client_id(&self, account: u32, client_order_id: &str) -> Option<OrderView> {
-        self.inner.get_by_client_id(account, client_order_id).map(OrderView::from)
+        self.inner
+            .get_by_client_id(account, client_order_id)
+            .map(OrderView::from)
     }
 
     /// The current status alone (cheaper than `get`).
@@ -291,11 +303,17 @@ impl OrderTable {
         let reasons = reasons.as_ref().map(|r| r.as_slice()).transpose()?;
         let liquidity = liquidity.as_ref().map(|l| l.as_slice()).transpose()?;
         let n = ids.len();
-        let same = [kinds.len(), qtys.len(), prices.len(), fees.len(), exec_ids.len()]
-            .iter()
-            .chain(reasons.map(|r| r.len()).as_ref())
-            .chain(liquidity.map(|l| l.len()).as_ref())
-            .all(|&len| len == n);
+        let same = [
+            kinds.len(),
+            qtys.len(),
+            prices.len(),
+            fees.len(),
+            exec_ids.len(),
+        ]
+        .iter()
+        .chain(reasons.map(|r| r.len()).as_ref())
+        .chain(liquidity.map(|l| l.len()).as_ref())
+        .all(|&len| len == n);
         if !same {
             return Err(OmsError::InvalidArgument("batch columns differ in length".into()).into());
         }

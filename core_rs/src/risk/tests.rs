@@ -26,7 +26,13 @@ impl Fixture {
         let perp = reg.index_of("BTC-USDT-PERP").unwrap() as u32;
         risk.set_mark(btc, 5_000_000).unwrap(); // 50,000.00
         risk.set_mark(perp, 500_000).unwrap(); // 50,000.0
-        Self { risk, acct, btc, perp, next_id: 1 }
+        Self {
+            risk,
+            acct,
+            btc,
+            perp,
+            next_id: 1,
+        }
     }
 
     fn order(&mut self, instrument: u32, side: Side, qty: i64, price: i64) -> OrderCheck {
@@ -36,7 +42,11 @@ impl Fixture {
             account: self.acct,
             instrument,
             side,
-            order_type: if price > 0 { OrderType::Limit } else { OrderType::Market },
+            order_type: if price > 0 {
+                OrderType::Limit
+            } else {
+                OrderType::Market
+            },
             qty,
             price,
             stop_price: 0,
@@ -76,27 +86,67 @@ fn spot_buy_beyond_available_balance_is_rejected_and_reserves_nothing() {
 #[test]
 fn spot_sell_needs_the_base_asset() {
     let mut f = Fixture::new();
-    assert_eq!(f.check(f.btc, Side::Sell, 1_000, 5_000_000).1, RejectReason::InsufficientBalance);
+    assert_eq!(
+        f.check(f.btc, Side::Sell, 1_000, 5_000_000).1,
+        RejectReason::InsufficientBalance
+    );
     let btc_asset = f.risk.asset_index("BTC").unwrap();
     f.risk.deposit(f.acct, btc_asset, USDT / 100).unwrap(); // 0.01 BTC
-    assert_eq!(f.check(f.btc, Side::Sell, 1_000, 5_000_000).1, RejectReason::Accepted);
-    assert_eq!(f.risk.balance(f.acct, btc_asset).unwrap(), (USDT / 100, USDT / 100));
+    assert_eq!(
+        f.check(f.btc, Side::Sell, 1_000, 5_000_000).1,
+        RejectReason::Accepted
+    );
+    assert_eq!(
+        f.risk.balance(f.acct, btc_asset).unwrap(),
+        (USDT / 100, USDT / 100)
+    );
 }
 
 #[test]
 fn every_limit_has_its_reason_code() {
-    let limits = Limits { max_open_orders: 2, max_orders_per_second: 3, ..Limits::default() };
+    let limits = Limits {
+        max_open_orders: 2,
+        max_orders_per_second: 3,
+        ..Limits::default()
+    };
     let mut f = Fixture::with_limits(limits);
     let (btc, perp) = (f.btc, f.perp);
-    assert_eq!(f.check(btc, Side::Buy, 0, 5_000_000).1, RejectReason::InvalidQuantity);
-    assert_eq!(f.check(99, Side::Buy, 1, 5_000_000).1, RejectReason::UnknownInstrument);
-    assert_eq!(f.check(btc, Side::Buy, 9, 5_000_000).1, RejectReason::NotionalBelowMin);
-    assert_eq!(f.check(btc, Side::Buy, 900_000_001, 5_000_000).1, RejectReason::QtyAboveMax);
-    assert_eq!(f.check(btc, Side::Buy, 1_000, 6_000_000).1, RejectReason::PriceOutsideBand);
-    assert_eq!(f.check(perp, Side::Buy, 100_000, 500_000).1, RejectReason::NotionalAboveMax);
-    assert_eq!(f.check(btc, Side::Buy, 1_000, 5_000_000).1, RejectReason::Accepted);
-    assert_eq!(f.check(btc, Side::Buy, 1_000, 5_000_000).1, RejectReason::Accepted);
-    assert_eq!(f.check(btc, Side::Buy, 1_000, 5_000_000).1, RejectReason::TooManyOpenOrders);
+    assert_eq!(
+        f.check(btc, Side::Buy, 0, 5_000_000).1,
+        RejectReason::InvalidQuantity
+    );
+    assert_eq!(
+        f.check(99, Side::Buy, 1, 5_000_000).1,
+        RejectReason::UnknownInstrument
+    );
+    assert_eq!(
+        f.check(btc, Side::Buy, 9, 5_000_000).1,
+        RejectReason::NotionalBelowMin
+    );
+    assert_eq!(
+        f.check(btc, Side::Buy, 900_000_001, 5_000_000).1,
+        RejectReason::QtyAboveMax
+    );
+    assert_eq!(
+        f.check(btc, Side::Buy, 1_000, 6_000_000).1,
+        RejectReason::PriceOutsideBand
+    );
+    assert_eq!(
+        f.check(perp, Side::Buy, 100_000, 500_000).1,
+        RejectReason::NotionalAboveMax
+    );
+    assert_eq!(
+        f.check(btc, Side::Buy, 1_000, 5_000_000).1,
+        RejectReason::Accepted
+    );
+    assert_eq!(
+        f.check(btc, Side::Buy, 1_000, 5_000_000).1,
+        RejectReason::Accepted
+    );
+    assert_eq!(
+        f.check(btc, Side::Buy, 1_000, 5_000_000).1,
+        RejectReason::TooManyOpenOrders
+    );
     let mut o = f.order(btc, Side::Buy, 1_000, 5_000_000);
     o.account = 9;
     assert_eq!(f.risk.check(&o), RejectReason::UnknownAccount);
@@ -104,12 +154,19 @@ fn every_limit_has_its_reason_code() {
 
 #[test]
 fn order_rate_is_limited_per_second() {
-    let limits = Limits { max_orders_per_second: 2, ..Limits::default() };
+    let limits = Limits {
+        max_orders_per_second: 2,
+        ..Limits::default()
+    };
     let mut f = Fixture::with_limits(limits);
     let mut o = f.order(f.btc, Side::Buy, 1_000, 5_000_000);
-    for (i, expect) in [RejectReason::Accepted, RejectReason::Accepted, RejectReason::RateLimited]
-        .into_iter()
-        .enumerate()
+    for (i, expect) in [
+        RejectReason::Accepted,
+        RejectReason::Accepted,
+        RejectReason::RateLimited,
+    ]
+    .into_iter()
+    .enumerate()
     {
         o.order_id = 100 + i as u64;
         o.now_ns = 5;
@@ -143,22 +200,42 @@ fn market_orders_need_a_mark_and_are_valued_at_the_band_edge() {
     risk.set_mark(btc, 5_000_000).unwrap();
     assert_eq!(risk.check(&o), RejectReason::Accepted);
     // 0.1 BTC valued at 50,000 × 1.10 = 5,500 + 0.1% fee.
-    assert_eq!(risk.balance(a, 0).unwrap().1, 5_505_500_000_00);
+    assert_eq!(risk.balance(a, 0).unwrap().1, 55_055 * USDT / 10);
 }
 
 #[test]
 fn kill_switch_halts_and_reducing_admits_only_reductions() {
     let mut f = Fixture::new();
-    f.risk.set_trading_state(None, TradingState::Halted).unwrap();
-    assert_eq!(f.check(f.perp, Side::Buy, 100, 500_000).1, RejectReason::TradingHalted);
-    f.risk.set_trading_state(None, TradingState::Active).unwrap();
+    f.risk
+        .set_trading_state(None, TradingState::Halted)
+        .unwrap();
+    assert_eq!(
+        f.check(f.perp, Side::Buy, 100, 500_000).1,
+        RejectReason::TradingHalted
+    );
+    f.risk
+        .set_trading_state(None, TradingState::Active)
+        .unwrap();
     let (id, r) = f.check(f.perp, Side::Buy, 100, 500_000);
     assert_eq!(r, RejectReason::Accepted);
-    f.risk.on_fill(id, f.acct, f.perp, Side::Buy, 100, 500_000, 0).unwrap();
-    f.risk.set_trading_state(Some(f.acct), TradingState::Reducing).unwrap();
-    assert_eq!(f.check(f.perp, Side::Buy, 10, 500_000).1, RejectReason::TradingReduceOnly);
-    assert_eq!(f.check(f.perp, Side::Sell, 101, 500_000).1, RejectReason::TradingReduceOnly);
-    assert_eq!(f.check(f.perp, Side::Sell, 100, 500_000).1, RejectReason::Accepted);
+    f.risk
+        .on_fill(id, f.acct, f.perp, Side::Buy, 100, 500_000, 0)
+        .unwrap();
+    f.risk
+        .set_trading_state(Some(f.acct), TradingState::Reducing)
+        .unwrap();
+    assert_eq!(
+        f.check(f.perp, Side::Buy, 10, 500_000).1,
+        RejectReason::TradingReduceOnly
+    );
+    assert_eq!(
+        f.check(f.perp, Side::Sell, 101, 500_000).1,
+        RejectReason::TradingReduceOnly
+    );
+    assert_eq!(
+        f.check(f.perp, Side::Sell, 100, 500_000).1,
+        RejectReason::Accepted
+    );
 }
 
 #[test]
@@ -168,7 +245,9 @@ fn reduce_only_may_not_increase_or_exceed_the_position() {
     o.reduce_only = true;
     assert_eq!(f.risk.check(&o), RejectReason::ReduceOnlyWouldIncrease);
     let (id, _) = f.check(f.perp, Side::Buy, 10, 500_000);
-    f.risk.on_fill(id, f.acct, f.perp, Side::Buy, 10, 500_000, 0).unwrap();
+    f.risk
+        .on_fill(id, f.acct, f.perp, Side::Buy, 10, 500_000, 0)
+        .unwrap();
     o.order_id = 900;
     assert_eq!(f.risk.check(&o), RejectReason::Accepted);
     o.order_id = 901;
@@ -185,17 +264,35 @@ fn perpetual_orders_need_initial_margin() {
     assert_eq!(f.usdt().1, 5_025 * USDT);
     f.risk.set_leverage(f.acct, f.perp, 1).unwrap();
     // At 1x, 2 BTC need 100,050: more than the 95,000 left.
-    assert_eq!(f.check(f.perp, Side::Buy, 2_000, 500_000).1, RejectReason::InsufficientMargin);
-    assert_eq!(f.risk.set_leverage(f.acct, f.perp, 126).unwrap_err().code(), "INVALID_LEVERAGE");
+    assert_eq!(
+        f.check(f.perp, Side::Buy, 2_000, 500_000).1,
+        RejectReason::InsufficientMargin
+    );
+    assert_eq!(
+        f.risk.set_leverage(f.acct, f.perp, 126).unwrap_err().code(),
+        "INVALID_LEVERAGE"
+    );
 }
 
 #[test]
 fn max_position_counts_open_orders_on_the_same_side() {
-    let limits = Limits { max_position_notional: 120_000 * USDT, ..Limits::default() };
+    let limits = Limits {
+        max_position_notional: 120_000 * USDT,
+        ..Limits::default()
+    };
     let mut f = Fixture::with_limits(limits);
-    assert_eq!(f.check(f.perp, Side::Buy, 2_000, 500_000).1, RejectReason::Accepted);
-    assert_eq!(f.check(f.perp, Side::Buy, 1_000, 500_000).1, RejectReason::MaxPositionExceeded);
-    assert_eq!(f.check(f.perp, Side::Sell, 2_000, 500_000).1, RejectReason::Accepted);
+    assert_eq!(
+        f.check(f.perp, Side::Buy, 2_000, 500_000).1,
+        RejectReason::Accepted
+    );
+    assert_eq!(
+        f.check(f.perp, Side::Buy, 1_000, 500_000).1,
+        RejectReason::MaxPositionExceeded
+    );
+    assert_eq!(
+        f.check(f.perp, Side::Sell, 2_000, 500_000).1,
+        RejectReason::Accepted
+    );
 }
 
 #[test]
@@ -204,8 +301,14 @@ fn leverage_bracket_limits_large_positions() {
     f.risk.deposit(f.acct, 0, 1_000_000 * USDT).unwrap();
     f.risk.set_leverage(f.acct, f.perp, 120).unwrap();
     // 2 BTC = 100,000 notional: the second tier allows only 100x.
-    assert_eq!(f.check(f.perp, Side::Buy, 2_000, 500_000).1, RejectReason::LeverageBracketExceeded);
-    assert_eq!(f.check(f.perp, Side::Buy, 900, 500_000).1, RejectReason::Accepted);
+    assert_eq!(
+        f.check(f.perp, Side::Buy, 2_000, 500_000).1,
+        RejectReason::LeverageBracketExceeded
+    );
+    assert_eq!(
+        f.check(f.perp, Side::Buy, 900, 500_000).1,
+        RejectReason::Accepted
+    );
 }
 
 #[test]
@@ -213,10 +316,18 @@ fn fills_book_spot_balances_and_release_reservations() {
     let mut f = Fixture::new();
     let (id, _) = f.check(f.btc, Side::Buy, 10_000, 5_000_000);
     let fee = 5 * USDT as i64 / 2;
-    f.risk.on_fill(id, f.acct, f.btc, Side::Buy, 5_000, 5_000_000, fee).unwrap();
+    f.risk
+        .on_fill(id, f.acct, f.btc, Side::Buy, 5_000, 5_000_000, fee)
+        .unwrap();
     let btc_asset = f.risk.asset_index("BTC").unwrap();
     assert_eq!(f.risk.balance(f.acct, btc_asset).unwrap().0, 5 * USDT / 100);
-    assert_eq!(f.usdt(), (100_000 * USDT - 2_500 * USDT - 25 * USDT / 10, 2_502_500_000_00));
+    assert_eq!(
+        f.usdt(),
+        (
+            100_000 * USDT - 2_500 * USDT - 25 * USDT / 10,
+            2_502_500 * USDT / 1000
+        )
+    );
     assert!(f.risk.on_order_done(id));
     assert_eq!(f.usdt().1, 0);
     assert!(!f.risk.on_order_done(id));
@@ -244,28 +355,42 @@ fn perpetual_round_trip_realizes_exact_pnl_and_flips() {
 
 #[test]
 fn drawdown_switches_the_account_to_reducing() {
-    let limits = Limits { max_drawdown: (RATE_ONE / 10) as i64, ..Limits::default() };
+    let limits = Limits {
+        max_drawdown: (RATE_ONE / 10) as i64,
+        ..Limits::default()
+    };
     let mut f = Fixture::with_limits(limits);
     let (a, p) = (f.acct, f.perp);
     // Equity peak 100,000 is recorded by the first check.
     let (id, _) = f.check(p, Side::Buy, 1_000, 500_000);
-    f.risk.on_fill(id, a, p, Side::Buy, 1_000, 500_000, 0).unwrap();
+    f.risk
+        .on_fill(id, a, p, Side::Buy, 1_000, 500_000, 0)
+        .unwrap();
     // Down 11,000 on 1 BTC: equity 89,000 is 11% below the peak (the limit is 10%).
     f.risk.set_mark(p, 390_000).unwrap();
     let (_, r) = f.check(p, Side::Buy, 10, 390_000);
     assert_eq!(r, RejectReason::DrawdownLimit);
     assert_eq!(f.risk.account(a).unwrap().state, TradingState::Reducing);
-    assert_eq!(f.check(p, Side::Sell, 10, 390_000).1, RejectReason::Accepted);
+    assert_eq!(
+        f.check(p, Side::Sell, 10, 390_000).1,
+        RejectReason::Accepted
+    );
 }
 
 #[test]
 fn replace_moves_the_reservation_or_keeps_the_old_one() {
     let mut f = Fixture::new();
     let (id, _) = f.check(f.btc, Side::Buy, 10_000, 5_000_000);
-    let r = f.risk.check_replace(id, OrderType::Limit, 20_000, 5_000_000, 0).unwrap();
+    let r = f
+        .risk
+        .check_replace(id, OrderType::Limit, 20_000, 5_000_000, 0)
+        .unwrap();
     assert_eq!(r, RejectReason::Accepted);
     assert_eq!(f.usdt().1, 10_010 * USDT);
-    let r = f.risk.check_replace(id, OrderType::Limit, 400_000, 5_000_000, 0).unwrap();
+    let r = f
+        .risk
+        .check_replace(id, OrderType::Limit, 400_000, 5_000_000, 0)
+        .unwrap();
     assert_eq!(r, RejectReason::InsufficientBalance);
     assert_eq!(f.usdt().1, 10_010 * USDT);
     assert_eq!(f.risk.reservation(id).unwrap().leaves, 20_000);
@@ -291,10 +416,24 @@ mod properties {
 
     #[derive(Debug, Clone)]
     enum Op {
-        Order { perp: bool, buy: bool, qty: i64, offset: i64, reduce_only: bool },
-        Fill { pick: usize, frac: u8 },
-        Done { pick: usize },
-        Mark { perp: bool, offset: i64 },
+        Order {
+            perp: bool,
+            buy: bool,
+            qty: i64,
+            offset: i64,
+            reduce_only: bool,
+        },
+        Fill {
+            pick: usize,
+            frac: u8,
+        },
+        Done {
+            pick: usize,
+        },
+        Mark {
+            perp: bool,
+            offset: i64,
+        },
     }
 
     fn op() -> impl Strategy<Value = Op> {

@@ -1,0 +1,74 @@
+# The two commands a newcomer needs are `make run` and `make test`; everything they need is
+# installed by the targets below (a venv in .venv, the Rust extension built in release mode).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+EXT_STAMP := $(VENV)/.built
+RUST_SOURCES := $(shell find core_rs -type f \( -name '*.rs' -o -name '*.json' -o -name Cargo.toml \)) Cargo.toml Cargo.lock pyproject.toml
+
+.PHONY: help build run test lint test-rust test-python stubtest bench bench-quick bench-save bench-compare lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.txt requirements/dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt -c requirements/dev.lock
+	touch $@
+
+$(EXT_STAMP): $(STAMP) $(RUST_SOURCES)
+	$(BIN)/maturin develop --release --quiet
+	touch $@
+
+build: $(EXT_STAMP) ## Build the Rust extension into the venv
+
+run: $(EXT_STAMP) ## Build everything, then run the demo of the trading core
+	$(PY) -m oms.demo
+
+test: lint test-rust stubtest test-python bench-quick ## Every check and every test suite
+
+lint: $(STAMP) ## cargo fmt + clippy, ruff, mypy
+	cargo fmt --all --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --all-targets --features python -- -D warnings
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test-rust: ## cargo test (the pure domain, without Python)
+	cargo test --quiet
+
+stubtest: $(EXT_STAMP) ## The .pyi stubs match the compiled module
+	$(PY) -m mypy.stubtest oms_core._native --allowlist stubtest-allowlist.txt
+
+test-python: $(EXT_STAMP) ## pytest: unit tests with hypothesis
+	$(BIN)/pytest -q
+
+bench: $(EXT_STAMP) ## The micro benchmarks (oms_core against pure-Python baselines)
+	mkdir -p var/bench
+	$(BIN)/pytest benches --benchmark-only --benchmark-sort=name --benchmark-columns=min,median,mean,ops,rounds --benchmark-json=var/bench/latest.json
+
+bench-quick: $(EXT_STAMP) ## Smoke run: every benchmark once, untimed
+	$(BIN)/pytest -q benches --benchmark-disable
+
+bench-save: $(EXT_STAMP) ## Save a baseline to compare later changes against
+	$(BIN)/pytest benches --benchmark-only --benchmark-autosave
+
+bench-compare: $(EXT_STAMP) ## Compare with the last saved baseline; fail on a >10% median regression
+	$(BIN)/pytest benches --benchmark-only --benchmark-compare --benchmark-compare-fail=median:10%
+
+lock: ## Re-pin the Python tools (after editing requirements/dev.txt)
+	rm -rf /tmp/oms-lock && $(PYTHON) -m venv /tmp/oms-lock
+	/tmp/oms-lock/bin/pip install --quiet -r requirements/dev.txt
+	{ echo '# Pinned by `make lock` (pip freeze of a venv built from requirements/dev.txt).'; /tmp/oms-lock/bin/pip freeze; } > requirements/dev.lock
+
+clean: ## Remove build outputs and the venv
+	rm -rf $(VENV) target var .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks
