@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import ClassVar, final
 
 import numpy as np
@@ -343,7 +344,6 @@ def maintenance_margin(instrument: Instrument, notional: _Number) -> Decimal: ..
 
 # --- order books --------------------------------------------------------------------------
 
-from fractions import Fraction  # noqa: E402  (kept in this section; other sections are edited concurrently)
 
 _Int64Array = npt.NDArray[np.int64]
 

@@ -40,13 +40,6 @@ impl Side {
         }
     }
 
-    pub fn opposite(self) -> Self {
-        match self {
-            Self::Bid => Self::Ask,
-            Self::Ask => Self::Bid,
-        }
-    }
-
     /// Whether `a` is a strictly better price than `b` on this side.
     #[inline]
     pub fn is_better(self, a: i64, b: i64) -> bool {
@@ -315,21 +308,12 @@ impl OrderBook {
     /// [`seq`](Self::seq)), `SequenceGap` if it skips a number. The update is checked first.
     pub fn apply_seq(&mut self, seq: u64, side: Side, price: i64, size: i64) -> Result<bool> {
         check_update(price, size)?;
-        if !self.accepts_seq(seq)? {
+        if !is_next(self.seq, seq)? {
             return Ok(false);
         }
         self.apply_checked(side, price, size);
         self.seq = seq;
         Ok(true)
-    }
-
-    /// Whether an update numbered `seq` is the next one (`true`) or stale (`false`).
-    fn accepts_seq(&self, seq: u64) -> Result<bool> {
-        let expected = self.seq.saturating_add(1);
-        if seq > expected {
-            return Err(OmsError::SequenceGap { expected, got: seq });
-        }
-        Ok(seq == expected)
     }
 
     /// Applies the updates whose `seqs[i]` is next in sequence, skipping stale ones, and
@@ -344,14 +328,13 @@ impl OrderBook {
         }
         let mut last = self.seq;
         for &seq in seqs {
-            let expected = last.saturating_add(1);
-            if seq > expected {
-                return Err(OmsError::SequenceGap { expected, got: seq });
+            if is_next(last, seq)? {
+                last = seq;
             }
-            last = last.max(seq);
         }
         let mut applied = 0;
         for (i, &seq) in seqs.iter().enumerate() {
+            // No gaps (checked above), so "newer" means "next".
             if seq > self.seq {
                 let (side, price, size) = updates.get(i);
                 self.apply_checked(side, price, size);
@@ -456,6 +439,16 @@ impl OrderBook {
             }
         }
         Ok(None)
+    }
+}
+
+/// Whether update `seq` is the one after `last` (`true`) or stale (`false`); skipping ahead is
+/// a `SequenceGap`. After `u64::MAX` every number is stale.
+fn is_next(last: u64, seq: u64) -> Result<bool> {
+    match last.checked_add(1) {
+        Some(expected) if seq > expected => Err(OmsError::SequenceGap { expected, got: seq }),
+        Some(expected) => Ok(seq == expected),
+        None => Ok(false),
     }
 }
 
@@ -610,6 +603,14 @@ mod tests {
         );
         assert_eq!(book.seq(), 1);
         assert_eq!(book.best_bid(), Some(lv(10, 1)));
+    }
+
+    #[test]
+    fn after_the_last_u64_every_sequence_number_is_stale() {
+        let mut book = OrderBook::new("X");
+        book.load_snapshot(vec![], vec![], u64::MAX).unwrap();
+        assert!(!book.apply_seq(u64::MAX, Side::Bid, 10, 1).unwrap());
+        assert_eq!(book.best_bid(), None);
     }
 
     #[test]

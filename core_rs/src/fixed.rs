@@ -139,16 +139,36 @@ pub fn format_atoms(atoms: i128, decimals: u32) -> String {
     )
 }
 
-/// `a × b / d`, rounded toward +∞ for positive results (used for fees and margins, which
-/// must never be understated). All arguments non-negative.
+/// `a × b / d` for non-negative `a`, `b` and positive `d`, rounded up (fees and margins must
+/// never be understated).
+#[inline]
 pub fn mul_div_ceil(a: i128, b: i128, d: i128) -> i128 {
-    let p = a * b;
-    (p + d - 1).div_euclid(d)
+    if let Some((p, d)) = small_product(a, b, d) {
+        return i128::from(p.div_ceil(d));
+    }
+    (a * b + d - 1).div_euclid(d)
 }
 
-/// `a × b / d`, rounded toward −∞.
+/// `a × b / d` for non-negative `a`, `b` and positive `d`, rounded down.
+#[inline]
 pub fn mul_div_floor(a: i128, b: i128, d: i128) -> i128 {
+    if let Some((p, d)) = small_product(a, b, d) {
+        return i128::from(p / d);
+    }
     (a * b).div_euclid(d)
+}
+
+/// The product and divisor as `u64` when they fit: 128-bit division is a slow library call,
+/// and nearly every product on the hot paths (notional × rate) fits in 64 bits.
+#[inline]
+fn small_product(a: i128, b: i128, d: i128) -> Option<(u64, u64)> {
+    let (a, b, d) = (
+        u64::try_from(a).ok()?,
+        u64::try_from(b).ok()?,
+        u64::try_from(d).ok()?,
+    );
+    let p = u128::from(a) * u128::from(b);
+    Some((u64::try_from(p).ok()?, d)).filter(|_| d > 0)
 }
 
 #[cfg(test)]
@@ -212,5 +232,9 @@ mod tests {
         assert_eq!(mul_div_ceil(10, 1, 3), 4);
         assert_eq!(mul_div_floor(10, 1, 3), 3);
         assert_eq!(mul_div_ceil(9, 1, 3), 3);
+        // Beyond 64 bits the slow path gives the same answers.
+        let big = i128::from(u64::MAX);
+        assert_eq!(mul_div_ceil(big, 10, 3), (big * 10 + 2) / 3);
+        assert_eq!(mul_div_floor(big, 10, 3), big * 10 / 3);
     }
 }

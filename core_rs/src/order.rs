@@ -557,9 +557,12 @@ impl Order {
                 leaves,
             });
         }
+        let fees = self.fees.checked_add(fill.fee).ok_or_else(|| {
+            OmsError::NumberOverflow(format!("fees of order {} overflow", self.order_id))
+        })?;
         self.cum_qty += fill.qty;
         self.cum_notional += i128::from(fill.qty) * i128::from(fill.price);
-        self.fees += fill.fee;
+        self.fees = fees;
         self.last_qty = fill.qty;
         self.last_price = fill.price;
         self.exec_ids.push(fill.exec_id.clone());
@@ -731,6 +734,24 @@ mod tests {
                 leaves: 10
             }
         );
+        assert_eq!(o, before);
+    }
+
+    #[test]
+    fn fees_that_would_overflow_are_refused_and_change_nothing() {
+        let mut o = working(OrderType::Limit);
+        let mut big = Fill {
+            exec_id: "e1".into(),
+            qty: 1,
+            price: 500,
+            fee: i64::MAX,
+            liquidity: Liquidity::Taker,
+        };
+        o.apply(&OrderEvent::Fill(big.clone())).unwrap();
+        let before = o.clone();
+        big.exec_id = "e2".into();
+        let err = o.apply(&OrderEvent::Fill(big)).unwrap_err();
+        assert_eq!(err.code(), "NUMBER_OVERFLOW");
         assert_eq!(o, before);
     }
 

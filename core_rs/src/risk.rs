@@ -30,7 +30,7 @@ use std::collections::HashMap;
 
 use crate::account::{Account, Limits, OpenExposure, Position, TradingState};
 use crate::error::{OmsError, Result};
-use crate::fixed::{mul_div_ceil, pow10, MONEY_DECIMALS, RATE_ONE};
+use crate::fixed::{mul_div_ceil, mul_div_floor, pow10, MONEY_DECIMALS, RATE_ONE};
 use crate::instrument::{Instrument, InstrumentKind, InstrumentRegistry};
 use crate::margin;
 use crate::order::{OrderType, Side};
@@ -366,6 +366,7 @@ impl RiskEngine {
     /// Checks orders in sequence, as if `check` were called for each.
     pub fn check_batch(&mut self, orders: &[OrderCheck], out: &mut Vec<RejectReason>) {
         out.reserve(orders.len());
+        self.open.reserve(orders.len());
         for o in orders {
             out.push(self.check(o));
         }
@@ -637,6 +638,11 @@ impl RiskEngine {
             .markets
             .get(instrument as usize)
             .ok_or_else(|| OmsError::UnknownInstrument(format!("index {instrument}")))?;
+        if qty > m.max_lots {
+            return Err(OmsError::InvalidQuantity(format!(
+                "fill of {qty} lots exceeds the max"
+            )));
+        }
         if let Some(r) = self.open.get(&order_id) {
             if (r.account, r.instrument, r.side) != (account, instrument, side) {
                 return Err(OmsError::InvalidArgument(format!(
@@ -756,12 +762,17 @@ impl RiskEngine {
             .iter()
             .enumerate()
             .map(|(a, &bal)| {
-                if a == usize::from(self.settlement) {
+                if a == usize::from(self.settlement) || bal == 0 {
                     return bal;
                 }
                 self.valuation_market[a].map_or(0, |i| {
                     let m = &self.markets[i];
-                    bal * i128::from(self.marks[i]) * m.unit_notional / m.lot_atoms
+                    let value = mul_div_floor(
+                        bal.abs(),
+                        i128::from(self.marks[i]) * m.unit_notional,
+                        m.lot_atoms,
+                    );
+                    value * bal.signum()
                 })
             })
             .sum();

@@ -79,7 +79,8 @@ fn int_matrix<'py>(
     fill: impl FnOnce(&mut [i64]),
 ) -> Bound<'py, PyArray2<i64>> {
     let array = PyArray2::<i64>::zeros(py, [rows, cols], false);
-    // SAFETY: the array was just created, is C-contiguous and no other reference to it exists.
+    // SAFETY: the array was just created, is C-contiguous and nothing else can reach it yet.
+    // (`readwrite()` would be safe too, but its borrow tracking made `depth` ~50% slower.)
     fill(unsafe { array.as_slice_mut() }.expect("a new array is contiguous"));
     array
 }

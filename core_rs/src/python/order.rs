@@ -113,11 +113,13 @@ impl OrderView {
             return Ok(None);
         }
         let inst = &instrument.inner;
-        let scale = crate::fixed::pow10(AVG_PRICE_EXTRA_DECIMALS);
-        let num = self.cum_notional * i128::from(inst.tick_size) * scale;
+        // Whole ticks and remainder first, so no intermediate product can overflow.
         let den = i128::from(self.cum_qty);
-        let (q, r) = (num.div_euclid(den), num.rem_euclid(den));
-        let q = match (2 * r).cmp(&den) {
+        let (ticks, rem) = (self.cum_notional / den, self.cum_notional % den);
+        let unit = i128::from(inst.tick_size) * crate::fixed::pow10(AVG_PRICE_EXTRA_DECIMALS);
+        let (frac, frac_rem) = ((rem * unit) / den, (rem * unit) % den);
+        let q = ticks * unit + frac;
+        let q = match (2 * frac_rem).cmp(&den) {
             std::cmp::Ordering::Greater => q + 1,
             std::cmp::Ordering::Equal if q % 2 != 0 => q + 1,
             _ => q,
