@@ -1,5 +1,7 @@
 //! What risk knows of one account: balances, positions, open-order exposure and limits.
 
+use std::collections::VecDeque;
+
 use crate::fixed::RATE_ONE;
 
 /// Whether an account (or the whole venue) may trade.
@@ -35,7 +37,7 @@ pub struct Limits {
     /// the edge of this band.
     pub price_band: i64,
     pub max_open_orders: u32,
-    /// Orders per rolling second that reach the rate check.
+    /// Orders admitted in any rolling second (counted when they reach the rate check).
     pub max_orders_per_second: u32,
     /// Equity drop from its peak (as a rate) that switches the account to REDUCING.
     pub max_drawdown: i64,
@@ -91,8 +93,8 @@ pub struct Account {
     pub leverage: Vec<u32>,
     pub exposure: Vec<OpenExposure>,
     pub open_orders: u32,
-    pub rate_window_start_ns: i64,
-    pub rate_count: u32,
+    /// Times of the orders admitted in the last second (at most the per-second limit).
+    pub recent_orders: VecDeque<i64>,
     /// Highest equity seen, for the drawdown kill switch.
     pub equity_peak: i128,
 }
@@ -113,8 +115,7 @@ impl Account {
             leverage,
             exposure: vec![OpenExposure::default(); instruments.len()],
             open_orders: 0,
-            rate_window_start_ns: i64::MIN,
-            rate_count: 0,
+            recent_orders: VecDeque::new(),
             equity_peak: 0,
         }
     }
@@ -122,14 +123,17 @@ impl Account {
     /// Counts an order against the rolling one-second window; false when over the limit.
     pub fn admit_rate(&mut self, now_ns: i64) -> bool {
         const SECOND_NS: i64 = 1_000_000_000;
-        if now_ns.saturating_sub(self.rate_window_start_ns) >= SECOND_NS {
-            self.rate_window_start_ns = now_ns;
-            self.rate_count = 0;
+        while self
+            .recent_orders
+            .front()
+            .is_some_and(|&t| now_ns.saturating_sub(t) >= SECOND_NS)
+        {
+            self.recent_orders.pop_front();
         }
-        if self.rate_count >= self.limits.max_orders_per_second {
+        if self.recent_orders.len() >= self.limits.max_orders_per_second as usize {
             return false;
         }
-        self.rate_count += 1;
+        self.recent_orders.push_back(now_ns);
         true
     }
 }

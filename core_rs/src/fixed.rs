@@ -21,15 +21,36 @@ pub struct Decimal {
     pub scale: u32,
 }
 
-/// Largest scale we keep while parsing; beyond it only zeros may follow.
-const MAX_SCALE: u32 = 30;
+/// An exponent as i64, saturating far beyond any meaningful scale; `None` if not an integer.
+fn parse_exponent(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits
+        .parse::<i64>()
+        .unwrap_or(i64::MAX / 4)
+        .min(i64::MAX / 4);
+    Some(if negative { -magnitude } else { magnitude })
+}
 
 pub fn pow10(n: u32) -> i128 {
     10i128.pow(n)
 }
 
+fn pow10_checked(n: u32) -> Option<i128> {
+    10i128.checked_pow(n)
+}
+
 impl Decimal {
     /// Parses plain (`-12.50`) and scientific (`1.5E-3`) decimal text exactly.
+    ///
+    /// A value finer than 38 significant digits can resolve is kept as [`Decimal::TOO_PRECISE`]:
+    /// it is in range but off every grid, so conversions report it as such, not as overflow.
     pub fn parse(text: &str) -> Result<Self> {
         let bad = || OmsError::InvalidNumber(format!("{text:?} is not a decimal number"));
         let too_big = || OmsError::NumberOverflow(format!("{text:?} is out of range"));
@@ -40,52 +61,57 @@ impl Decimal {
             _ => (false, s),
         };
         let (digits, exponent) = match rest.find(['e', 'E']) {
-            Some(i) => {
-                let exp: i32 = rest[i + 1..].parse().map_err(|_| bad())?;
-                (&rest[..i], exp)
-            }
+            Some(i) => (&rest[..i], parse_exponent(&rest[i + 1..]).ok_or_else(bad)?),
             None => (rest, 0),
         };
         let (int_part, frac_part) = match digits.find('.') {
             Some(i) => (&digits[..i], &digits[i + 1..]),
             None => (digits, ""),
         };
-        if int_part.is_empty() && frac_part.is_empty() {
+        let all_digits = |p: &str| p.bytes().all(|c| c.is_ascii_digit());
+        if int_part.is_empty() && frac_part.is_empty()
+            || !all_digits(int_part)
+            || !all_digits(frac_part)
+        {
             return Err(bad());
         }
-        let frac_trimmed = frac_part.trim_end_matches('0');
-        let mut mantissa: i128 = 0;
-        for c in int_part.bytes().chain(frac_trimmed.bytes()) {
-            if !c.is_ascii_digit() {
-                return Err(bad());
-            }
-            mantissa = mantissa
-                .checked_mul(10)
-                .and_then(|m| m.checked_add(i128::from(c - b'0')))
-                .ok_or_else(too_big)?;
+        let frac = frac_part.trim_end_matches('0');
+        let significant: String = format!("{int_part}{frac}")
+            .trim_start_matches('0')
+            .to_owned();
+        if significant.is_empty() {
+            return Ok(Decimal {
+                mantissa: 0,
+                scale: 0,
+            });
         }
-        if !frac_part.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let mut scale = frac_trimmed.len() as i64 - i64::from(exponent);
-        if scale < 0 {
-            let up = u32::try_from(-scale).map_err(|_| too_big())?;
-            if up > 38 {
-                return Err(too_big());
-            }
-            mantissa = mantissa.checked_mul(pow10(up)).ok_or_else(too_big)?;
-            scale = 0;
-        }
-        if scale > i64::from(MAX_SCALE) && mantissa != 0 {
+        // Value = significant × 10^-scale.
+        let scale = (frac.len() as i64).saturating_sub(exponent);
+        let int_digits = significant.len() as i64 - scale;
+        if int_digits > 38 {
             return Err(too_big());
+        }
+        if significant.len() > 38 || scale > i64::from(u32::MAX / 2) {
+            return Ok(Self::TOO_PRECISE);
+        }
+        let mut mantissa: i128 = significant.parse().map_err(|_| bad())?;
+        if scale < 0 {
+            // At most 38 digits in all, so this cannot overflow.
+            mantissa *= pow10(u32::try_from(-scale).map_err(|_| too_big())?);
         }
         let mut d = Decimal {
             mantissa: if negative { -mantissa } else { mantissa },
-            scale: scale.min(i64::from(MAX_SCALE)) as u32,
+            scale: scale.max(0) as u32,
         };
         d.normalize();
         Ok(d)
     }
+
+    /// Stands for a value finer than any grid (more precision than 128 bits can carry).
+    pub const TOO_PRECISE: Decimal = Decimal {
+        mantissa: 1,
+        scale: u32::MAX,
+    };
 
     fn normalize(&mut self) {
         while self.scale > 0 && self.mantissa % 10 == 0 {
@@ -102,7 +128,7 @@ impl Decimal {
         if self.scale > decimals {
             return None;
         }
-        self.mantissa.checked_mul(pow10(decimals - self.scale))
+        pow10_checked(decimals - self.scale).and_then(|p| self.mantissa.checked_mul(p))
     }
 }
 
@@ -196,6 +222,22 @@ mod tests {
                 "{t}"
             );
         }
+    }
+
+    #[test]
+    fn extreme_exponents_are_overflow_or_off_grid_never_junk() {
+        assert_eq!(
+            parse_atoms("1e999999999999", 0).unwrap_err().code(),
+            "NUMBER_OVERFLOW"
+        );
+        assert_eq!(
+            Decimal::parse("1e-999999999999").unwrap(),
+            Decimal::TOO_PRECISE
+        );
+        assert_eq!(Decimal::parse("1e-31").unwrap().scale, 31);
+        let fine = format!("0.{}1", "0".repeat(50));
+        assert_eq!(Decimal::parse(&fine).unwrap().to_atoms(8), None);
+        assert_eq!(Decimal::parse("0e999999").unwrap().mantissa, 0);
     }
 
     #[test]

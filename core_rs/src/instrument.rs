@@ -74,9 +74,17 @@ impl Instrument {
         pow10(MONEY_DECIMALS - self.price_decimals - self.qty_decimals)
     }
 
-    /// Exact notional in money atoms of `qty` atoms at `price` atoms.
+    /// Exact notional in money atoms of `qty` atoms at `price` atoms. Callers bound `qty` (by
+    /// the instrument's max quantity); [`Instrument::checked_notional`] takes any input.
     pub fn notional(&self, price: i64, qty: i64) -> i128 {
         i128::from(price) * i128::from(qty) * self.notional_scale()
+    }
+
+    /// [`Instrument::notional`] for unbounded input: `NumberOverflow` beyond 128 bits.
+    pub fn checked_notional(&self, price: i64, qty: i64) -> Result<i128> {
+        (i128::from(price) * i128::from(qty))
+            .checked_mul(self.notional_scale())
+            .ok_or_else(|| OmsError::NumberOverflow(format!("notional of {}", self.symbol)))
     }
 
     /// Price atoms → ticks, or `InvalidPrice` if not a positive multiple of the tick size.
@@ -202,10 +210,10 @@ impl InstrumentSpec {
             "perpetual" => InstrumentKind::Perpetual,
             other => return Err(config_err(&sym, format!("unknown kind {other:?}"))),
         };
-        let tick = Decimal::parse(&self.tick_size)?;
-        let lot = Decimal::parse(&self.lot_size)?;
+        let grid = |t: &str| Decimal::parse(t).map_err(|e| config_err(&sym, e));
+        let (tick, lot) = (grid(&self.tick_size)?, grid(&self.lot_size)?);
         let (pd, qd) = (tick.scale, lot.scale);
-        if pd + qd > MONEY_DECIMALS {
+        if pd.saturating_add(qd) > MONEY_DECIMALS {
             return Err(config_err(
                 &sym,
                 "price and size decimals together exceed 8",

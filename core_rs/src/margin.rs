@@ -45,14 +45,18 @@ pub struct PriceFraction {
 }
 
 impl PriceFraction {
-    /// The price in atoms at `decimals`, rounded up (`up`) or down.
-    pub fn to_atoms(self, decimals: u32, up: bool) -> i128 {
-        let n = self.num * pow10(decimals);
-        if up {
-            (n + self.den - 1).div_euclid(self.den)
+    /// The price in atoms at `decimals`, rounded up (`up`) or down; `None` if it does not
+    /// fit in 128 bits. Whole units and remainder are scaled apart so nothing overflows early.
+    pub fn to_atoms(self, decimals: u32, up: bool) -> Option<i128> {
+        let scale = pow10(decimals);
+        let (whole, rem) = (self.num.div_euclid(self.den), self.num.rem_euclid(self.den));
+        let part = rem * scale;
+        let frac = if up {
+            (part + self.den - 1) / self.den
         } else {
-            n.div_euclid(self.den)
-        }
+            part / self.den
+        };
+        whole.checked_mul(scale)?.checked_add(frac)
     }
 }
 
@@ -82,9 +86,17 @@ pub fn liquidation_price(
         (den != 0 && num > 0).then_some(PriceFraction { num, den })
     };
     let notional_at = |p: PriceFraction| {
-        // |qty| × price in money atoms, rounded down.
-        let scale = pow10(MONEY_DECIMALS - inst.qty_decimals);
-        q_atoms.abs() * p.num * scale / p.den
+        // |qty| × price in money atoms, rounded down; beyond 128 bits it is above every tier.
+        let units = q_atoms.abs() * pow10(MONEY_DECIMALS - inst.qty_decimals);
+        let (whole, rem) = (p.num / p.den, p.num % p.den);
+        // The fractional part is below `units`; only for absurd sizes is it rounded coarser.
+        let frac = units
+            .checked_mul(rem)
+            .map_or((units / p.den) * rem, |x| x / p.den);
+        units
+            .checked_mul(whole)
+            .and_then(|n| n.checked_add(frac))
+            .unwrap_or(i128::MAX)
     };
     let brackets = &inst.brackets;
     let fitting = brackets.iter().enumerate().find_map(|(i, b)| {
@@ -123,8 +135,8 @@ mod tests {
         let qty = 1000; // lots of 0.001
         let cost = notional(&inst, qty, 500_000); // 50,000.0 in ticks of 0.1
         let lp = liquidation_price(&inst, qty, cost, 5_000 * USDT).unwrap();
-        assert_eq!(lp.to_atoms(8, true), 4_518_072_289_157);
-        assert_eq!(lp.to_atoms(1, true), 451_808);
+        assert_eq!(lp.to_atoms(8, true), Some(4_518_072_289_157));
+        assert_eq!(lp.to_atoms(1, true), Some(451_808));
     }
 
     #[test]
@@ -135,7 +147,7 @@ mod tests {
         let inst = btc_perp();
         let cost = notional(&inst, -1000, 500_000);
         let lp = liquidation_price(&inst, -1000, cost, 5_000 * USDT).unwrap();
-        assert_eq!(lp.to_atoms(2, false), 5_477_611);
+        assert_eq!(lp.to_atoms(2, false), Some(5_477_611));
     }
 
     #[test]

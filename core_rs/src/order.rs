@@ -172,17 +172,25 @@ impl OrderRequest {
         let needs_price = self.order_type.has_limit_price();
         if needs_price && self.price <= 0 || !needs_price && self.price != 0 {
             return Err(OmsError::InvalidPrice(format!(
-                "{} orders {} a price",
+                "{} orders {} price",
                 self.order_type.as_str(),
-                if needs_price { "need" } else { "take no" }
+                if needs_price {
+                    "need a positive"
+                } else {
+                    "take no"
+                }
             )));
         }
         let is_stop = self.order_type.is_stop();
         if is_stop && self.stop_price <= 0 || !is_stop && self.stop_price != 0 {
             return Err(OmsError::InvalidPrice(format!(
-                "{} orders {} a stop price",
+                "{} orders {} stop price",
                 self.order_type.as_str(),
-                if is_stop { "need" } else { "take no" }
+                if is_stop {
+                    "need a positive"
+                } else {
+                    "take no"
+                }
             )));
         }
         if self.order_type == OrderType::Market && self.time_in_force == TimeInForce::Gtx {
@@ -487,8 +495,11 @@ impl Order {
                 self.status = S::Expired;
                 Applied::Changed
             }
+            // The venue may trigger a stop while a cancel or amend is on its way.
             OrderEvent::StopTriggered
-                if s == S::New && self.order_type.is_stop() && !self.triggered =>
+                if matches!(s, S::New | S::PendingCancel | S::PendingReplace)
+                    && self.order_type.is_stop()
+                    && !self.triggered =>
             {
                 self.triggered = true;
                 Applied::Changed

@@ -100,6 +100,8 @@ pub struct Reservation {
     pub instrument: u32,
     pub side: Side,
     pub reduce_only: bool,
+    /// Trigger price of a stop order (ticks), kept so an amend re-checks the same order.
+    pub stop_price: i64,
     /// Asset whose funds are held.
     pub asset: u16,
     pub leaves: i64,
@@ -270,17 +272,25 @@ impl RiskEngine {
     /// Credits (or, negative, debits) an asset balance. A debit may not take the balance
     /// below what open orders hold.
     pub fn deposit(&mut self, account: u32, asset: u16, amount: i128) -> Result<()> {
-        let acct = self.account_mut(account)?;
+        let acct = self.account(account)?;
         let a = usize::from(asset);
         if a >= acct.balances.len() {
             return Err(OmsError::InvalidArgument(format!("asset index {asset}")));
         }
-        if acct.balances[a] + amount < acct.reserved[a] {
-            return Err(OmsError::InvalidArgument(
-                "withdrawal exceeds available balance".into(),
-            ));
+        if amount < 0 {
+            // A withdrawal may take neither funds held for orders nor margin held by positions.
+            let available = if asset == self.settlement {
+                self.available_margin(acct, self.pnl_and_margin(acct))
+            } else {
+                acct.balances[a] - acct.reserved[a]
+            };
+            if -amount > available {
+                return Err(OmsError::InvalidArgument(
+                    "withdrawal exceeds available balance".into(),
+                ));
+            }
         }
-        acct.balances[a] += amount;
+        self.account_mut(account)?.balances[a] += amount;
         Ok(())
     }
 
@@ -395,7 +405,7 @@ impl RiskEngine {
             order_type,
             qty: leaves,
             price,
-            stop_price: 0,
+            stop_price: old.stop_price,
             reduce_only: old.reduce_only,
             now_ns,
         };
@@ -480,13 +490,14 @@ impl RiskEngine {
         let perp = m.inst.kind == InstrumentKind::Perpetual;
         let pos = acct.positions[idx];
         let exposure = acct.exposure[idx];
+        // Reduces exposure even if every open order on its side fills first.
         let reduces = if perp {
-            let (open_reduce, opposite) = if buy {
-                (exposure.reduce_buy, pos.qty < 0)
+            let (open_same_side, opposite) = if buy {
+                (exposure.buy + exposure.reduce_buy, pos.qty < 0)
             } else {
-                (exposure.reduce_sell, pos.qty > 0)
+                (exposure.sell + exposure.reduce_sell, pos.qty > 0)
             };
-            opposite && o.qty + open_reduce <= pos.qty.abs()
+            opposite && o.qty + open_same_side <= pos.qty.abs()
         } else {
             !buy
         };
@@ -523,7 +534,8 @@ impl RiskEngine {
                 margin::initial_margin(notional, leverage)
                     + mul_div_ceil(notional, i128::from(m.inst.taker_fee), RATE_ONE)
             };
-            if need > self.available_margin(acct, totals) {
+            // Reduce-only orders need nothing, so they pass even when the account is under water.
+            if need > 0 && need > self.available_margin(acct, totals) {
                 return Err(R::InsufficientMargin);
             }
             need
@@ -548,9 +560,11 @@ impl RiskEngine {
         let equity = self.equity(acct, totals.0);
         let acct = &mut self.accounts[o.account as usize];
         acct.equity_peak = acct.equity_peak.max(equity);
-        let floor = acct.equity_peak
-            - mul_div_ceil(acct.equity_peak, i128::from(limits.max_drawdown), RATE_ONE);
-        if acct.equity_peak > 0 && equity < floor {
+        let peak = acct.equity_peak;
+        // Breached when (peak − equity) / peak > max_drawdown, compared exactly.
+        let breached =
+            peak > 0 && (peak - equity) * RATE_ONE > peak * i128::from(limits.max_drawdown);
+        if breached {
             acct.state = TradingState::Reducing;
             if !reduces {
                 return Err(R::DrawdownLimit);
@@ -571,6 +585,7 @@ impl RiskEngine {
             instrument: o.instrument,
             side: o.side,
             reduce_only: o.reduce_only,
+            stop_price: o.stop_price,
             asset,
             leaves: o.qty,
             held,

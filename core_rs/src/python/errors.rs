@@ -1,116 +1,116 @@
-//! The one mapping from [`OmsError`] to Python exceptions, all rooted in `oms_core.OmsError`.
+//! The one mapping from [`DomainError`] to Python exceptions, all rooted in `oms_core.OmsError`.
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use crate::error::OmsError;
+use crate::error::OmsError as DomainError;
 
 create_exception!(
     oms_core,
-    OmsErrorPy,
+    OmsError,
     PyException,
     "Base of every error raised by oms_core."
 );
 create_exception!(
     oms_core,
     InvalidNumber,
-    OmsErrorPy,
+    OmsError,
     "Not an exact decimal of an accepted type."
 );
 create_exception!(
     oms_core,
     NumberOverflow,
-    OmsErrorPy,
+    OmsError,
     "A number beyond the fixed-point range."
 );
 create_exception!(
     oms_core,
     InvalidPrice,
-    OmsErrorPy,
+    OmsError,
     "A price not positive or off the tick grid."
 );
 create_exception!(
     oms_core,
     InvalidQuantity,
-    OmsErrorPy,
+    OmsError,
     "A size not positive or off the lot grid."
 );
 create_exception!(
     oms_core,
     UnknownInstrument,
-    OmsErrorPy,
+    OmsError,
     "No instrument with this symbol."
 );
 create_exception!(
     oms_core,
     InvalidConfig,
-    OmsErrorPy,
+    OmsError,
     "An inconsistent registry or limits."
 );
 create_exception!(
     oms_core,
     InvalidTransition,
-    OmsErrorPy,
+    OmsError,
     "The order's state forbids the event."
 );
 create_exception!(
     oms_core,
     Overfill,
-    OmsErrorPy,
+    OmsError,
     "A fill larger than the order's leaves."
 );
-create_exception!(oms_core, UnknownOrder, OmsErrorPy, "No order with this id.");
+create_exception!(oms_core, UnknownOrder, OmsError, "No order with this id.");
 create_exception!(
     oms_core,
     DuplicateOrder,
-    OmsErrorPy,
+    OmsError,
     "The order id or client id is taken."
 );
 create_exception!(
     oms_core,
     SequenceGap,
-    OmsErrorPy,
+    OmsError,
     "A book update skipped a sequence number."
 );
 create_exception!(
     oms_core,
     UnknownAccount,
-    OmsErrorPy,
+    OmsError,
     "No account with this id."
 );
 create_exception!(
     oms_core,
     InvalidLeverage,
-    OmsErrorPy,
+    OmsError,
     "Leverage outside the allowed range."
 );
 create_exception!(
     oms_core,
     InvalidArgument,
-    OmsErrorPy,
+    OmsError,
     "Arguments that do not fit together."
 );
 
-impl From<OmsError> for PyErr {
-    fn from(e: OmsError) -> PyErr {
+impl From<DomainError> for PyErr {
+    fn from(e: DomainError) -> PyErr {
         let msg = e.to_string();
         match e {
-            OmsError::InvalidNumber(_) => InvalidNumber::new_err(msg),
-            OmsError::NumberOverflow(_) => NumberOverflow::new_err(msg),
-            OmsError::InvalidPrice(_) => InvalidPrice::new_err(msg),
-            OmsError::InvalidQuantity(_) => InvalidQuantity::new_err(msg),
-            OmsError::UnknownInstrument(_) => UnknownInstrument::new_err(msg),
-            OmsError::InvalidConfig(_) => InvalidConfig::new_err(msg),
-            OmsError::InvalidTransition { .. } => InvalidTransition::new_err(msg),
-            OmsError::Overfill { .. } => Overfill::new_err(msg),
-            OmsError::UnknownOrder(_) => UnknownOrder::new_err(msg),
-            OmsError::DuplicateOrder(_) => DuplicateOrder::new_err(msg),
-            OmsError::SequenceGap { .. } => SequenceGap::new_err(msg),
-            OmsError::UnknownAccount(_) => UnknownAccount::new_err(msg),
-            OmsError::InvalidLeverage(_) => InvalidLeverage::new_err(msg),
-            OmsError::InvalidArgument(_) => InvalidArgument::new_err(msg),
+            DomainError::InvalidNumber(_) => InvalidNumber::new_err(msg),
+            DomainError::NumberOverflow(_) => NumberOverflow::new_err(msg),
+            DomainError::InvalidPrice(_) => InvalidPrice::new_err(msg),
+            DomainError::InvalidQuantity(_) => InvalidQuantity::new_err(msg),
+            DomainError::UnknownInstrument(_) => UnknownInstrument::new_err(msg),
+            DomainError::InvalidConfig(_) => InvalidConfig::new_err(msg),
+            DomainError::InvalidTransition { .. } => InvalidTransition::new_err(msg),
+            DomainError::Overfill { .. } => Overfill::new_err(msg),
+            DomainError::UnknownOrder(_) => UnknownOrder::new_err(msg),
+            DomainError::DuplicateOrder(_) => DuplicateOrder::new_err(msg),
+            DomainError::SequenceGap { .. } => SequenceGap::new_err(msg),
+            DomainError::UnknownAccount(_) => UnknownAccount::new_err(msg),
+            DomainError::InvalidLeverage(_) => InvalidLeverage::new_err(msg),
+            DomainError::InvalidArgument(_) => InvalidArgument::new_err(msg),
         }
     }
 }
@@ -119,7 +119,7 @@ impl From<OmsError> for PyErr {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let classes: [(&str, Bound<'_, PyType>, &str); 15] = [
-        ("OmsError", py.get_type::<OmsErrorPy>(), "OMS_ERROR"),
+        ("OmsError", py.get_type::<OmsError>(), "OMS_ERROR"),
         (
             "InvalidNumber",
             py.get_type::<InvalidNumber>(),

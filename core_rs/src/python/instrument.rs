@@ -116,7 +116,7 @@ impl Instrument {
     ) -> PyResult<Bound<'py, PyAny>> {
         let px = convert::price_atoms(&self.inner, price)?;
         let q = convert::qty_atoms(&self.inner, qty)?;
-        convert::to_decimal(py, self.inner.notional(px, q), MONEY_DECIMALS)
+        convert::to_decimal(py, self.inner.checked_notional(px, q)?, MONEY_DECIMALS)
     }
     fn __repr__(&self) -> String {
         format!(

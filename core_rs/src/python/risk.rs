@@ -5,7 +5,7 @@
 
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict, PyInt};
 
 use super::convert;
 use super::enums::{OrderType, Side, TradingState};
@@ -47,9 +47,9 @@ fn update_limits(limits: &mut Limits, kwargs: Option<&Bound<'_, PyDict>>) -> PyR
             }
             "price_band" => limits.price_band = positive(convert::rate(&value)?, &key)?,
             "max_drawdown" => limits.max_drawdown = positive(convert::rate(&value)?, &key)?,
-            "max_open_orders" => limits.max_open_orders = value.extract()?,
-            "max_orders_per_second" => limits.max_orders_per_second = value.extract()?,
-            "default_leverage" => limits.default_leverage = positive(value.extract()?, &key)?,
+            "max_open_orders" => limits.max_open_orders = count_limit(&value, &key, 0)?,
+            "max_orders_per_second" => limits.max_orders_per_second = count_limit(&value, &key, 0)?,
+            "default_leverage" => limits.default_leverage = count_limit(&value, &key, 1)?,
             _ => return Err(OmsError::InvalidConfig(format!("unknown limit {key:?}")).into()),
         }
     }
@@ -58,6 +58,31 @@ fn update_limits(limits: &mut Limits, kwargs: Option<&Bound<'_, PyDict>>) -> PyR
 
 fn decimal(py: Python<'_>, atoms: i128) -> PyResult<Bound<'_, PyAny>> {
     convert::to_decimal(py, atoms, MONEY_DECIMALS)
+}
+
+/// A derived price (entry, liquidation) as a Decimal with 8 decimals.
+fn price_decimal(
+    py: Python<'_>,
+    price: margin::PriceFraction,
+    up: bool,
+) -> PyResult<Bound<'_, PyAny>> {
+    let atoms = price
+        .to_atoms(MONEY_DECIMALS, up)
+        .ok_or_else(|| OmsError::NumberOverflow("price out of range".into()))?;
+    convert::to_decimal(py, atoms, MONEY_DECIMALS)
+}
+
+/// An integer limit of at least `min`; anything else is an `InvalidConfig` naming the limit.
+fn count_limit(value: &Bound<'_, PyAny>, name: &str, min: u32) -> PyResult<u32> {
+    let bad = || OmsError::InvalidConfig(format!("{name} must be an integer of at least {min}"));
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(bad().into());
+    }
+    let n: i64 = value.extract().map_err(|_| bad())?;
+    u32::try_from(n)
+        .ok()
+        .filter(|&n| n >= min)
+        .ok_or_else(|| bad().into())
 }
 
 /// Pre-trade risk, reservations and post-trade booking for many accounts.
@@ -341,20 +366,14 @@ impl RiskEngine {
                 } else {
                     (e.num, e.den)
                 };
-                let atoms = margin::PriceFraction { num, den }.to_atoms(MONEY_DECIMALS, false);
-                convert::to_decimal(py, atoms, MONEY_DECIMALS)
+                price_decimal(py, margin::PriceFraction { num, den }, false)
             })
             .transpose()?;
         d.set_item("entry_price", entry_price)?;
         d.set_item("realized_pnl", decimal(py, p.realized_pnl)?)?;
         d.set_item("fees", decimal(py, p.fees)?)?;
         let lp = self.inner.liquidation_price(account, instrument)?;
-        let lp = lp
-            .map(|f| {
-                let atoms = f.to_atoms(MONEY_DECIMALS, p.qty > 0);
-                convert::to_decimal(py, atoms, MONEY_DECIMALS)
-            })
-            .transpose()?;
+        let lp = lp.map(|f| price_decimal(py, f, p.qty > 0)).transpose()?;
         d.set_item("liquidation_price", lp)?;
         Ok(d)
     }
@@ -409,8 +428,7 @@ pub fn liquidation_price<'py>(
     let entry = convert::price_atoms(inst, entry_price)? / inst.tick_size;
     let cost = margin::notional(inst, lots, entry);
     let lp = margin::liquidation_price(inst, lots, cost, money(collateral)?);
-    lp.map(|f| convert::to_decimal(py, f.to_atoms(MONEY_DECIMALS, lots > 0), MONEY_DECIMALS))
-        .transpose()
+    lp.map(|f| price_decimal(py, f, lots > 0)).transpose()
 }
 
 /// Maintenance margin of a position of `notional` (quote asset) under the tiered brackets.

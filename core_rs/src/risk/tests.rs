@@ -405,7 +405,7 @@ fn cross_liquidation_price_uses_the_wallet() {
     let p = reg.index_of("BTC-USDT-PERP").unwrap() as u32;
     risk.on_fill(1, a, p, Side::Buy, 1_000, 500_000, 0).unwrap();
     let lp = risk.liquidation_price(a, p).unwrap().unwrap();
-    assert_eq!(lp.to_atoms(8, true), 4_518_072_289_157);
+    assert_eq!(lp.to_atoms(8, true), Some(4_518_072_289_157));
     let s = risk.summary(a).unwrap();
     assert_eq!(s.maintenance_margin, 200 * USDT);
 }
@@ -519,4 +519,92 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn rate_limit_holds_over_any_rolling_second() {
+    let limits = Limits {
+        max_orders_per_second: 2,
+        ..Limits::default()
+    };
+    let mut f = Fixture::with_limits(limits);
+    let ms = 1_000_000;
+    let mut results = Vec::new();
+    for (id, t) in [(100, 0), (101, 900), (102, 1_000), (103, 1_050)] {
+        let mut o = f.order(f.btc, Side::Buy, 1_000, 5_000_000);
+        (o.order_id, o.now_ns) = (id, t * ms);
+        results.push(f.risk.check(&o));
+    }
+    use RejectReason::{Accepted, RateLimited};
+    assert_eq!(results, [Accepted, Accepted, Accepted, RateLimited]);
+}
+
+#[test]
+fn reducing_state_counts_every_open_order_on_the_reducing_side() {
+    let mut f = Fixture::new();
+    let (id, _) = f.check(f.perp, Side::Buy, 100, 500_000);
+    f.risk
+        .on_fill(id, f.acct, f.perp, Side::Buy, 100, 500_000, 0)
+        .unwrap();
+    f.risk
+        .set_trading_state(Some(f.acct), TradingState::Reducing)
+        .unwrap();
+    assert_eq!(
+        f.check(f.perp, Side::Sell, 100, 500_000).1,
+        RejectReason::Accepted
+    );
+    // A second full-size sell could flip the position short.
+    assert_eq!(
+        f.check(f.perp, Side::Sell, 100, 500_000).1,
+        RejectReason::TradingReduceOnly
+    );
+}
+
+#[test]
+fn reduce_only_orders_pass_while_the_account_is_under_water() {
+    let reg = InstrumentRegistry::builtin();
+    let mut risk = RiskEngine::new(&reg, "USDT").unwrap();
+    let a = risk.add_account("dave", Limits::default()).unwrap();
+    risk.deposit(a, 0, 1_000 * USDT).unwrap();
+    let p = reg.index_of("BTC-USDT-PERP").unwrap() as u32;
+    risk.on_fill(1, a, p, Side::Buy, 100, 500_000, 0).unwrap();
+    risk.set_mark(p, 400_000).unwrap();
+    let o = OrderCheck {
+        order_id: 2,
+        account: a,
+        instrument: p,
+        side: Side::Sell,
+        order_type: OrderType::Limit,
+        qty: 100,
+        price: 400_000,
+        stop_price: 0,
+        reduce_only: true,
+        now_ns: 0,
+    };
+    assert!(risk.summary(a).unwrap().available < 0);
+    assert_eq!(risk.check(&o), RejectReason::Accepted);
+}
+
+#[test]
+fn amending_a_stop_limit_keeps_its_stop_price() {
+    let mut f = Fixture::new();
+    let mut o = f.order(f.btc, Side::Buy, 10_000, 5_000_000);
+    (o.order_type, o.stop_price) = (OrderType::StopLimit, 4_900_000);
+    assert_eq!(f.risk.check(&o), RejectReason::Accepted);
+    let r = f
+        .risk
+        .check_replace(o.order_id, OrderType::StopLimit, 5_000, 5_010_000, 0);
+    assert_eq!(r.unwrap(), RejectReason::Accepted);
+}
+
+#[test]
+fn withdrawals_cannot_take_margin_held_by_positions() {
+    let mut f = Fixture::new();
+    f.risk
+        .on_fill(1, f.acct, f.perp, Side::Buy, 1_000, 500_000, 0)
+        .unwrap();
+    // 1 BTC at 10x holds 5,000 of the 100,000 wallet.
+    let err = f.risk.deposit(f.acct, 0, -96_000 * USDT).unwrap_err();
+    assert_eq!(err.code(), "INVALID_ARGUMENT");
+    f.risk.deposit(f.acct, 0, -95_000 * USDT).unwrap();
 }
