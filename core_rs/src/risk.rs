@@ -8,7 +8,7 @@
 //! 3. min / max quantity; 4. min notional; 5. max notional per order;
 //! 6. price band: a limit price within `mark × (1 ± band)` (fat-finger protection); market
 //!    orders are valued at the far edge of the band, and need a mark;
-//! 7. max open orders; 8. order rate per second;
+//! 7. max open orders; 8. orders admitted in any rolling second;
 //! 9. trading state `REDUCING` (global or account): only orders that reduce exposure;
 //! 10. reduce-only would increase the position;
 //! 11. max position: worst case of position and same-side open orders (perpetuals), and
@@ -19,8 +19,9 @@
 //! 13. drawdown: equity more than `max_drawdown` below its peak switches the account to
 //!     `REDUCING` and rejects the order unless it reduces exposure.
 //!
-//! Checks never change state, with two deliberate exceptions: the rate window counts every
-//! order that reaches it, and a drawdown breach switches the account to `REDUCING`.
+//! Checks never change state, with three deliberate exceptions: the rate window counts every
+//! order that reaches it, the equity peak follows the equity a check sees, and a drawdown
+//! breach switches the account to `REDUCING`.
 //!
 //! Post-trade: [`RiskEngine::on_fill`] books a fill into balances or the position (realized
 //! PnL, fees) and releases the matching part of the reservation;
