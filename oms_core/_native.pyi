@@ -344,7 +344,6 @@ def maintenance_margin(instrument: Instrument, notional: _Number) -> Decimal: ..
 
 # --- order books --------------------------------------------------------------------------
 
-
 _Int64Array = npt.NDArray[np.int64]
 
 BID: int
