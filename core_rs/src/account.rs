@@ -97,6 +97,24 @@ pub struct Account {
     pub recent_orders: VecDeque<i64>,
     /// Highest equity seen, for the drawdown kill switch.
     pub equity_peak: i128,
+    /// Bumped whenever balances, positions or leverage change (invalidates `valuation`).
+    pub book_version: u64,
+    /// The last valuation and the versions it was computed at.
+    pub valuation: Option<Valuation>,
+}
+
+/// What an account is worth at the current marks: cached because every check needs it and it
+/// changes only with marks, fills, deposits and leverage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Valuation {
+    pub marks_version: u64,
+    pub book_version: u64,
+    /// Unrealized PnL of the perpetual positions.
+    pub upnl: i128,
+    /// Initial margin of the perpetual positions.
+    pub initial_margin: i128,
+    /// Every asset at its mark, plus `upnl`.
+    pub equity: i128,
 }
 
 impl Account {
@@ -117,6 +135,8 @@ impl Account {
             open_orders: 0,
             recent_orders: VecDeque::new(),
             equity_peak: 0,
+            book_version: 0,
+            valuation: None,
         }
     }
 

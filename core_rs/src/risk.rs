@@ -29,7 +29,7 @@
 
 use std::collections::HashMap;
 
-use crate::account::{Account, Limits, OpenExposure, Position, TradingState};
+use crate::account::{Account, Limits, OpenExposure, Position, TradingState, Valuation};
 use crate::error::{OmsError, Result};
 use crate::fixed::{mul_div_ceil, mul_div_floor, pow10, MONEY_DECIMALS, RATE_ONE};
 use crate::instrument::{Instrument, InstrumentKind, InstrumentRegistry};
@@ -155,6 +155,8 @@ pub struct RiskEngine {
     account_index: HashMap<String, u32>,
     global_state: TradingState,
     open: hashbrown::HashMap<u64, Reservation>,
+    /// Bumped on every mark change (invalidates account valuations).
+    marks_version: u64,
 }
 
 fn money_of_lots(m: &Market, lots: i64) -> i128 {
@@ -207,6 +209,7 @@ impl RiskEngine {
             account_index: HashMap::new(),
             global_state: TradingState::Active,
             open: hashbrown::HashMap::new(),
+            marks_version: 0,
         })
     }
 
@@ -291,7 +294,9 @@ impl RiskEngine {
                 ));
             }
         }
-        self.account_mut(account)?.balances[a] += amount;
+        let acct = self.account_mut(account)?;
+        acct.balances[a] += amount;
+        acct.book_version += 1;
         Ok(())
     }
 
@@ -302,6 +307,7 @@ impl RiskEngine {
             return Err(OmsError::InvalidPrice(format!("mark of {ticks} ticks")));
         }
         self.marks[instrument as usize] = ticks;
+        self.marks_version += 1;
         Ok(())
     }
 
@@ -324,7 +330,9 @@ impl RiskEngine {
                 "{leverage}x; allowed 1x to {max}x"
             )));
         }
-        self.account_mut(account)?.leverage[instrument as usize] = leverage;
+        let acct = self.account_mut(account)?;
+        acct.leverage[instrument as usize] = leverage;
+        acct.book_version += 1;
         Ok(())
     }
 
@@ -487,6 +495,8 @@ impl RiskEngine {
         if new_order && !self.accounts[o.account as usize].admit_rate(o.now_ns) {
             return Err(R::RateLimited);
         }
+        let valuation = self.valuation(&self.accounts[o.account as usize]);
+        self.accounts[o.account as usize].valuation = Some(valuation);
         let acct = &self.accounts[o.account as usize];
         let perp = m.inst.kind == InstrumentKind::Perpetual;
         let pos = acct.positions[idx];
@@ -509,7 +519,7 @@ impl RiskEngine {
             return Err(R::ReduceOnlyWouldIncrease);
         }
         let leverage = acct.leverage[idx];
-        let totals = self.pnl_and_margin(acct);
+        let totals = (valuation.upnl, valuation.initial_margin);
         let held = if perp {
             if !o.reduce_only {
                 let worst = if buy {
@@ -558,7 +568,7 @@ impl RiskEngine {
             }
             need
         };
-        let equity = self.equity(acct, totals.0);
+        let equity = valuation.equity;
         let acct = &mut self.accounts[o.account as usize];
         acct.equity_peak = acct.equity_peak.max(equity);
         let peak = acct.equity_peak;
@@ -671,6 +681,7 @@ impl RiskEngine {
         let base_qty = money_of_lots(m, qty);
         self.release(order_id, qty);
         let acct = &mut self.accounts[account as usize];
+        acct.book_version += 1;
         let fee = i128::from(fee);
         match (kind, side) {
             (InstrumentKind::Spot, Side::Buy) => {
@@ -769,6 +780,24 @@ impl RiskEngine {
     fn available_margin(&self, acct: &Account, (upnl, im): (i128, i128)) -> i128 {
         let s = usize::from(self.settlement);
         acct.balances[s] - acct.reserved[s] - im + upnl.min(0)
+    }
+
+    /// The account's valuation now; its cached one is reused when neither marks nor its book changed.
+    fn valuation(&self, acct: &Account) -> Valuation {
+        let current = |v: &Valuation| {
+            v.marks_version == self.marks_version && v.book_version == acct.book_version
+        };
+        if let Some(v) = acct.valuation.filter(current) {
+            return v;
+        }
+        let (upnl, initial_margin) = self.pnl_and_margin(acct);
+        Valuation {
+            marks_version: self.marks_version,
+            book_version: acct.book_version,
+            upnl,
+            initial_margin,
+            equity: self.equity(acct, upnl),
+        }
     }
 
     /// Every asset valued in the settlement asset at its spot mark, plus unrealized PnL.
