@@ -55,6 +55,7 @@ test-python: $(EXT_STAMP) ## pytest: unit tests with hypothesis
 bench: $(EXT_STAMP) ## The micro benchmarks (oms_core against pure-Python baselines)
 	mkdir -p var/bench
 	$(BIN)/pytest benches --benchmark-only --benchmark-sort=name --benchmark-columns=min,median,mean,ops,rounds --benchmark-json=var/bench/latest.json
+	$(PY) -m benches.report var/bench/latest.json | tee var/bench/latest.md
 
 bench-quick: $(EXT_STAMP) ## Smoke run: every benchmark once, untimed
 	$(BIN)/pytest -q benches --benchmark-disable

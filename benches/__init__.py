@@ -1,0 +1,1 @@
+"""Micro benchmarks of oms_core beside pure-Python baselines (see docs/BENCHMARKS.md)."""

@@ -1,0 +1,1 @@
+"""Pure-Python implementations that the benchmarks run beside ``oms_core`` on the same data."""
