@@ -231,8 +231,8 @@ def test_apply_batch_baseline(benchmark: Any, events: list[Row]) -> None:
 
 
 def test_baseline_gives_the_same_results_as_oms_core() -> None:
-    """On a stream with wrong-state events, overfills, duplicates, unknown ids and bad codes
-    both tables answer with the same code for every event."""
+    """On a stream with wrong-state events, overfills, duplicates, unknown ids, bad codes and
+    stop triggers both tables answer with the same code for every event."""
     rng = np.random.default_rng(3)
     rows = lifecycle_events(500, seed=3)
     noise = []
@@ -245,6 +245,10 @@ def test_baseline_gives_the_same_results_as_oms_core() -> None:
     native, baseline = OrderTable(), OrderTableBaseline()
     add_orders(native, 500, 10)
     add_orders(baseline, 500, 10)
+    for order_id in range(501, 531):  # stop-limit orders; the noise triggers some of them
+        ids = (order_id, f"s{order_id}", 1, 0)
+        native.add(*ids, Side.BUY, OrderType.STOP_LIMIT, TimeInForce.GTC, 10, PRICE, PRICE)
+        baseline.add(*ids, 0, 3, 0, 10, PRICE, PRICE)
     got = native.apply_batch(**event_columns(rows)).tolist()
     assert got == baseline.apply_batch(rows)
     assert set(got) >= {0, 1, 2, -1, -2, -3, -4, -5, -6}

@@ -28,6 +28,8 @@ WORKING = (NEW, PARTIALLY_FILLED)
 FILLABLE = (NEW, PARTIALLY_FILLED, PENDING_CANCEL, PENDING_REPLACE)
 LATE = (CANCELED, EXPIRED)
 EXPIRABLE = (NEW, PARTIALLY_FILLED, PENDING_CANCEL, PENDING_REPLACE)
+# An untriggered stop may trigger while a cancel or an amend is on its way.
+TRIGGERABLE = (NEW, PENDING_CANCEL, PENDING_REPLACE)
 
 
 class Order:
@@ -155,7 +157,7 @@ class Order:
                 return INVALID_TRANSITION
             self.status = EXPIRED
         elif kind == STOP_TRIGGERED:
-            if s != NEW or self.order_type < 2 or self.triggered:
+            if s not in TRIGGERABLE or self.order_type < 2 or self.triggered:
                 return INVALID_TRANSITION
             self.triggered = True
         else:

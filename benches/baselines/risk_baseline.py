@@ -11,6 +11,7 @@ columns. Only what the benchmark needs is here: accounts, deposits, marks, lever
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -83,8 +84,7 @@ class Account:
         "limits",
         "open_orders",
         "position",
-        "rate_count",
-        "rate_start",
+        "recent_orders",
         "reduce_buy",
         "reduce_sell",
         "reserved",
@@ -105,8 +105,7 @@ class Account:
         self.reduce_buy = [0] * n
         self.reduce_sell = [0] * n
         self.open_orders = 0
-        self.rate_start = -(2**63)
-        self.rate_count = 0
+        self.recent_orders: deque[int] = deque()  # times of the orders admitted in the last second
         self.equity_peak = 0
 
 
@@ -222,19 +221,24 @@ class RiskBaseline:
                 return 12
         if acct.open_orders >= limits[3]:
             return 13
-        if now_ns - acct.rate_start >= SECOND_NS:
-            acct.rate_start = now_ns
-            acct.rate_count = 0
-        if acct.rate_count >= limits[4]:
+        recent = acct.recent_orders
+        while recent and now_ns - recent[0] >= SECOND_NS:
+            recent.popleft()
+        if len(recent) >= limits[4]:
             return 14
-        acct.rate_count += 1
+        recent.append(now_ns)
         perp = m.perpetual
         pos = acct.position[instrument]
         if perp:
+            # Every open order on the order's side counts, reduce-only or not.
             if buy:
-                reduces = pos < 0 and qty + acct.reduce_buy[instrument] <= -pos
+                reduces = (
+                    pos < 0 and qty + acct.buy[instrument] + acct.reduce_buy[instrument] <= -pos
+                )
             else:
-                reduces = pos > 0 and qty + acct.reduce_sell[instrument] <= pos
+                reduces = (
+                    pos > 0 and qty + acct.sell[instrument] + acct.reduce_sell[instrument] <= pos
+                )
         else:
             reduces = not buy
         if (self.global_state == REDUCING or acct.state == REDUCING) and not reduces:
@@ -261,10 +265,10 @@ class RiskBaseline:
                 if bracket_leverage < leverage:
                     return 18
                 need = -(-notional // leverage) + -(-notional * m.taker_fee // RATE_ONE)
+                if need > available:
+                    return 20
             else:
-                need = 0
-            if need > available:
-                return 20
+                need = 0  # reduce-only needs no margin, even under water
             asset = m.quote
         else:
             if buy:
@@ -280,7 +284,7 @@ class RiskBaseline:
         peak = acct.equity_peak
         if equity > peak:
             acct.equity_peak = peak = equity
-        if peak > 0 and equity < peak - -(-peak * limits[5] // RATE_ONE):
+        if peak > 0 and (peak - equity) * RATE_ONE > peak * limits[5]:
             acct.state = REDUCING
             if not reduces:
                 return 21

@@ -7,9 +7,16 @@
 use crate::fixed::{mul_div_ceil, pow10, MONEY_DECIMALS, RATE_ONE};
 use crate::instrument::Instrument;
 
-/// Notional in money atoms of `lots` (signed) at `ticks`.
+/// Notional in money atoms of `lots` (signed) at `ticks`, for sizes bounded by the instrument.
 pub fn notional(inst: &Instrument, lots: i64, ticks: i64) -> i128 {
     inst.notional(ticks * inst.tick_size, lots * inst.lot_size)
+}
+
+/// [`notional`] for unbounded input; `None` beyond 128 bits.
+pub fn checked_notional(inst: &Instrument, lots: i64, ticks: i64) -> Option<i128> {
+    let price = i128::from(ticks) * i128::from(inst.tick_size);
+    let qty = i128::from(lots) * i128::from(inst.lot_size);
+    price.checked_mul(qty)?.checked_mul(inst.notional_scale())
 }
 
 /// Initial margin of a notional at a leverage: `|notional| / leverage`, rounded up.
@@ -37,26 +44,29 @@ pub fn margin_ratio(maintenance: i128, margin_balance: i128) -> Option<i128> {
     (margin_balance > 0).then(|| mul_div_ceil(maintenance, RATE_ONE, margin_balance))
 }
 
-/// An exact price as a fraction of real units: `num / den` (den > 0).
+/// An exact price in real units: `num × 10^exp / den` (den > 0). The power of ten is kept
+/// apart so that large positions cannot overflow the numerator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PriceFraction {
     pub num: i128,
     pub den: i128,
+    pub exp: u32,
 }
 
 impl PriceFraction {
     /// The price in atoms at `decimals`, rounded up (`up`) or down; `None` if it does not
-    /// fit in 128 bits. Whole units and remainder are scaled apart so nothing overflows early.
+    /// fit in 128 bits. Long division digit by digit, so no intermediate product overflows.
     pub fn to_atoms(self, decimals: u32, up: bool) -> Option<i128> {
-        let scale = pow10(decimals);
-        let (whole, rem) = (self.num.div_euclid(self.den), self.num.rem_euclid(self.den));
-        let part = rem * scale;
-        let frac = if up {
-            (part + self.den - 1) / self.den
-        } else {
-            part / self.den
-        };
-        whole.checked_mul(scale)?.checked_add(frac)
+        let (mut value, mut rem) = (self.num.div_euclid(self.den), self.num.rem_euclid(self.den));
+        for _ in 0..self.exp + decimals {
+            rem *= 10;
+            value = value.checked_mul(10)?.checked_add(rem / self.den)?;
+            rem %= self.den;
+        }
+        if up && rem > 0 {
+            value = value.checked_add(1)?;
+        }
+        Some(value)
     }
 }
 
@@ -80,14 +90,20 @@ pub fn liquidation_price(
     let q_atoms = i128::from(qty) * i128::from(inst.lot_size);
     let side = q_atoms.signum();
     let candidate = |b: &crate::instrument::MarginBracket| {
-        let num = (collateral + b.maintenance_amount - cost) * pow10(inst.qty_decimals);
-        let den = q_atoms.abs() * (i128::from(b.mmr) - side * RATE_ONE);
+        let num = collateral
+            .checked_add(b.maintenance_amount)?
+            .checked_sub(cost)?;
+        let den = q_atoms
+            .abs()
+            .checked_mul(i128::from(b.mmr) - side * RATE_ONE)?;
         let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
-        (den != 0 && num > 0).then_some(PriceFraction { num, den })
+        let exp = inst.qty_decimals;
+        (den != 0 && num > 0).then_some(PriceFraction { num, den, exp })
     };
     let notional_at = |p: PriceFraction| {
-        // |qty| × price in money atoms, rounded down; beyond 128 bits it is above every tier.
-        let units = q_atoms.abs() * pow10(MONEY_DECIMALS - inst.qty_decimals);
+        // |qty| × price in money atoms = |q_atoms| × 10^8 × num / den (as exp = qty decimals),
+        // rounded down; beyond 128 bits it is above every tier.
+        let units = q_atoms.abs() * pow10(MONEY_DECIMALS);
         let (whole, rem) = (p.num / p.den, p.num % p.den);
         // The fractional part is below `units`; only for absurd sizes is it rounded coarser.
         let frac = units

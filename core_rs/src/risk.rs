@@ -31,7 +31,7 @@ use std::collections::HashMap;
 
 use crate::account::{Account, Limits, OpenExposure, Position, TradingState, Valuation};
 use crate::error::{OmsError, Result};
-use crate::fixed::{mul_div_ceil, mul_div_floor, pow10, MONEY_DECIMALS, RATE_ONE};
+use crate::fixed::{mul_div_ceil, pow10, MONEY_DECIMALS, RATE_ONE};
 use crate::instrument::{Instrument, InstrumentKind, InstrumentRegistry};
 use crate::margin;
 use crate::order::{OrderType, Side};
@@ -812,7 +812,7 @@ impl RiskEngine {
                 }
                 self.valuation_market[a].map_or(0, |i| {
                     let m = &self.markets[i];
-                    let value = mul_div_floor(
+                    let value = value_of_units(
                         bal.abs(),
                         i128::from(self.marks[i]) * m.unit_notional,
                         m.lot_atoms,
@@ -820,8 +820,8 @@ impl RiskEngine {
                     value * bal.signum()
                 })
             })
-            .sum();
-        held + upnl
+            .fold(0, i128::saturating_add);
+        held.saturating_add(upnl)
     }
 
     pub fn summary(&self, account: u32) -> Result<AccountSummary> {
@@ -871,6 +871,15 @@ impl RiskEngine {
             inst, pos.qty, pos.cost, collateral,
         ))
     }
+}
+
+/// `amount × unit_value / per`, rounded down, for non-negative inputs: splits `amount` into
+/// whole units and a remainder so the product stays in range whenever the result does, and
+/// saturates beyond 128 bits.
+fn value_of_units(amount: i128, unit_value: i128, per: i128) -> i128 {
+    let (whole, rem) = (amount / per, amount % per);
+    let frac = rem.checked_mul(unit_value).map_or(i128::MAX, |x| x / per);
+    whole.saturating_mul(unit_value).saturating_add(frac)
 }
 
 fn check_shape(o: &OrderCheck) -> std::result::Result<(), RejectReason> {

@@ -312,7 +312,7 @@ class Account:
         """Admits an order at ``now_ns`` if fewer than the limit were admitted in the second
         before it, ``(now_ns - 1s, now_ns]``, and counts it; False when over the limit."""
         while self.recent_orders and now_ns - self.recent_orders[0] >= SECOND_NS:
-            self.recent_orders.clear()
+            self.recent_orders.popleft()
         if len(self.recent_orders) >= self.limits.max_orders_per_second:
             return False
         self.recent_orders.append(now_ns)
@@ -550,7 +550,8 @@ class ReferenceRisk:
                 raise _Rejected("NO_MARK_PRICE")
             if abs(o.price - mark) * RATE_ONE > mark * limits.price_band:
                 raise _Rejected("PRICE_OUTSIDE_BAND")
-        # 7-8. open orders and rate (the rate window counts every order that reaches it)
+        # 7-8. open orders and rate (the window keeps every order it admits, even one that a
+        # later check rejects; an order it refuses takes no place in it)
         if new_order and acct.open_orders >= limits.max_open_orders:
             raise _Rejected("TOO_MANY_OPEN_ORDERS")
         if new_order and not acct.admit_rate(o.now_ns):

@@ -356,8 +356,9 @@ impl RiskEngine {
             convert::to_decimal(py, qty_atoms, inst.qty_decimals)?,
         )?;
         let entry = (p.qty != 0).then(|| margin::PriceFraction {
-            num: p.cost * crate::fixed::pow10(inst.qty_decimals),
+            num: p.cost,
             den: qty_atoms * crate::fixed::pow10(MONEY_DECIMALS),
+            exp: inst.qty_decimals,
         });
         let entry_price = entry
             .map(|e| {
@@ -366,7 +367,7 @@ impl RiskEngine {
                 } else {
                     (e.num, e.den)
                 };
-                price_decimal(py, margin::PriceFraction { num, den }, false)
+                price_decimal(py, margin::PriceFraction { num, den, ..e }, false)
             })
             .transpose()?;
         d.set_item("entry_price", entry_price)?;
@@ -426,7 +427,8 @@ pub fn liquidation_price<'py>(
     let lots = inst.parse_qty(magnitude)? / inst.lot_size;
     let lots = if negative { -lots } else { lots };
     let entry = convert::price_atoms(inst, entry_price)? / inst.tick_size;
-    let cost = margin::notional(inst, lots, entry);
+    let cost = margin::checked_notional(inst, lots, entry)
+        .ok_or_else(|| OmsError::NumberOverflow("position notional out of range".into()))?;
     let lp = margin::liquidation_price(inst, lots, cost, money(collateral)?);
     lp.map(|f| price_decimal(py, f, lots > 0)).transpose()
 }

@@ -416,6 +416,12 @@ SCENARIOS = st.fixed_dictionaries(
         "registry": st.sampled_from(["builtin", "min_qty"]),
         "accounts": st.lists(st.tuples(LIMITS, FUNDS), min_size=2, max_size=2),
         "marked": st.lists(st.sampled_from([True, True, True, False]), min_size=5, max_size=5),
+        # Opening perpetual positions of each account: none, or a signed size in USDT.
+        "positions": st.lists(
+            weighted((1, st.none()), (2, st.tuples(st.sampled_from([1, -1]), st.integers(20, 55)))),
+            min_size=4,
+            max_size=4,
+        ),
         "ops": st.lists(OPS, min_size=50, max_size=150),
     }
 )
@@ -438,9 +444,8 @@ class Scenario:
 
     def position_lots(self, account: int, instrument: int) -> int:
         """The account's position in a perpetual, 0 for anything else."""
-        if not (0 <= account < len(self.model.accounts) and 0 <= instrument < len(self.model.markets)):
-            return 0
-        return self.model.accounts[account].positions[instrument].qty
+        known = 0 <= account < len(self.model.accounts) and instrument in (BTC_PERP, ETH_PERP)
+        return self.model.accounts[account].positions[instrument].qty if known else 0
 
     def unit_notional(self, instrument: int) -> int:
         if 0 <= instrument < len(self.model.markets):
@@ -469,6 +474,9 @@ class Scenario:
         kind, value = qty_spec
         position = self.position_lots(account, instrument)
         if kind == "position" and position != 0:
+            # Against the position, reducing it or (over four quarters, or with other orders
+            # open on that side) not.
+            side = "SELL" if position > 0 else "BUY"
             qty = max(1, abs(position) * value // 4)
         elif kind in ("usdt", "position"):
             exponent = value if kind == "usdt" else 10 + 7 * value  # 50 to 160k USDT
@@ -577,9 +585,7 @@ class Scenario:
         self, pick: int, quarters: int, price_bp: int, unknown: bool, other_type: bool
     ) -> None:
         amendable = sorted(
-            i
-            for i in self.model.open
-            if self.twin.orders[i].order_type in ("LIMIT", "STOP_LIMIT")
+            i for i in self.model.open if self.twin.orders[i].order_type in ("LIMIT", "STOP_LIMIT")
         )
         if unknown:
             self.twin.check_replace(10**9 + pick, "LIMIT", 1, 1, self.clock)
@@ -597,7 +603,7 @@ class Scenario:
 
 
 def start(scenario: dict[str, Any]) -> Scenario:
-    """A twin with the scenario's registry, accounts, funds and first marks."""
+    """A twin with the scenario's registry, accounts, funds, first marks and positions."""
     twin = Twin(None if scenario["registry"] == "builtin" else registry_with_min_qty("0.0001"))
     for i, (limits, funds) in enumerate(scenario["accounts"]):
         twin.add_account(f"acct-{i}", limits)
@@ -606,6 +612,17 @@ def start(scenario: dict[str, Any]) -> Scenario:
     for instrument, marked in enumerate(scenario["marked"]):
         if marked:
             twin.set_mark(instrument, BASE_TICKS[instrument])
+    books = [(0, BTC_PERP), (0, ETH_PERP), (1, BTC_PERP), (1, ETH_PERP)]
+    opening = zip(books, scenario["positions"], strict=True)
+    for fill_id, ((account, instrument), size) in enumerate(opening):
+        if size is not None:
+            sign, exponent = size
+            ticks = BASE_TICKS[instrument]
+            unit = twin.model.markets[instrument].unit_notional
+            lots = max(1, int(10 ** (8 + exponent / 10)) // (ticks * unit))
+            side = "BUY" if sign > 0 else "SELL"
+            # A fill without a reservation, under an id no order uses.
+            twin.on_fill(10**8 + fill_id, account, instrument, side, lots, ticks, 0)
     twin.assert_same_state()
     return Scenario(twin)
 
@@ -693,6 +710,85 @@ def test_engine_and_reference_agree_on_a_script_that_meets_every_reason() -> Non
     twin.set_mark(BTC_PERP, 390_000)  # 11,000 down on the long: more than 10% of the peak
     assert order(12, BTC_PERP, "BUY", 3, 390_000) == "DRAWDOWN_LIMIT"
     assert seen == set(REASONS)
+
+
+def test_engine_and_reference_agree_at_the_edges_of_rate_drawdown_reducing_and_funds() -> None:
+    """One script walks each rule up to its edge and one step past it, on both sides."""
+    twin = Twin()
+    twin.add_account("alice", Limits(max_orders_per_second=2, max_drawdown=10**7))
+    twin.add_account("bob", Limits())
+    twin.deposit(0, "USDT", 100_000 * USDT + 1)
+    twin.deposit(1, "USDT", 1_000 * USDT)
+    twin.set_mark(BTC, 5_000_000)
+    twin.set_mark(BTC_PERP, 500_000)
+    ms = 1_000_000
+    next_id = iter(range(1, 1_000))
+
+    def order(side: str, qty: int, now_ms: int, **kw: Any) -> str:
+        instrument = kw.pop("instrument", BTC_PERP)
+        price = kw.pop("price", BASE_TICKS[instrument])
+        o = Order(next(next_id), kw.pop("account", 0), instrument, side, "LIMIT", qty, price)
+        result = twin.check(replace(o, now_ns=now_ms * ms, **kw))[1]
+        twin.assert_same_state()
+        return str(result)
+
+    def cancel_all() -> None:
+        for order_id in sorted(twin.model.open):
+            twin.on_order_done(order_id)
+
+    # At most two orders in any rolling second; the first check records the equity peak.
+    spot = {"instrument": BTC}
+    assert [order("BUY", 100, t, **spot) for t in (0, 900, 1_000, 1_050, 1_900)] == [
+        "ACCEPTED",
+        "ACCEPTED",
+        "ACCEPTED",
+        "RATE_LIMITED",
+        "ACCEPTED",
+    ]
+    cancel_all()
+    # A 10% drawdown from 100,000.00000001 is allowed; one atom more is not.
+    twin.deposit(0, "USDT", -10_000 * USDT)
+    assert order("BUY", 100, 10_000, **spot) == "ACCEPTED"
+    cancel_all()
+    twin.deposit(0, "USDT", -1)
+    assert order("BUY", 100, 20_000, **spot) == "DRAWDOWN_LIMIT"
+    assert twin.model.accounts[0].state == REDUCING
+    # While reducing, every open order on the reducing side counts, reduce-only or not: for
+    # alice's long and carol's short.
+    twin.add_account("carol", Limits())
+    twin.deposit(2, "USDT", 100_000 * USDT)
+    twin.set_trading_state(REDUCING, 2)
+    for account, opening, closing in ((0, "BUY", "SELL"), (2, "SELL", "BUY")):
+        twin.on_fill(900 + account, account, BTC_PERP, opening, 100, 500_000, 0)
+        who = {"account": account}
+        assert order(closing, 60, 30_000, **who) == "ACCEPTED"
+        assert order(closing, 41, 40_000, **who) == "TRADING_REDUCE_ONLY"
+        assert order(closing, 38, 50_000, reduce_only=True, **who) == "ACCEPTED"
+        twin.set_trading_state(ACTIVE, account)
+        assert order(closing, 3, 60_000, reduce_only=True, **who) == "REDUCE_ONLY_WOULD_INCREASE"
+        assert order(closing, 2, 60_000, reduce_only=True, **who) == "ACCEPTED"
+        cancel_all()
+    # An amend keeps a stop order's stop price.
+    stop = {"order_type": "STOP_LIMIT", "stop_price": 500_100}
+    assert order("BUY", 10, 70_000, **stop) == "ACCEPTED"
+    stop_id = max(twin.model.open)
+    assert twin.check_replace(stop_id, "STOP_LIMIT", 12, 500_000, 80_000 * ms)[1] == "ACCEPTED"
+    assert twin.check_replace(stop_id, "LIMIT", 12, 500_000, 80_000 * ms)[1] == "INVALID_PRICE"
+    cancel_all()
+    # Under water, a reduce-only order still passes; a plain one needs margin.
+    twin.on_fill(910, 1, BTC_PERP, "BUY", 100, 500_000, 0)
+    twin.set_mark(BTC_PERP, 400_000)
+    assert twin.model.summary(1).available == -400 * USDT
+    bob = {"account": 1, "price": 400_000}
+    assert order("SELL", 100, 90_000, reduce_only=True, **bob) == "ACCEPTED"
+    assert order("SELL", 50, 90_000, **bob) == "INSUFFICIENT_MARGIN"
+    # Withdrawals take at most the available margin: positions' margin and losses stay.
+    for account in (0, 1, 2):
+        free = max(twin.model.summary(account).available, 0)
+        assert twin.deposit(account, "USDT", -(free + 1)) == ("error", "INVALID_ARGUMENT")
+        if free:
+            assert twin.deposit(account, "USDT", -free) == ("ok", None)
+        twin.assert_same_state()
 
 
 # --- targeted: one test per reject reason ---------------------------------------------------
@@ -1156,7 +1252,7 @@ def test_maintenance_margin_of_spot_is_zero() -> None:
 LIQUIDATION_CASES = st.tuples(
     st.sampled_from([BTC_PERP, ETH_PERP]),
     weighted((5, st.integers(-100_000, 100_000)), (1, st.integers(-(10**12), 10**12))).filter(bool),
-    st.integers(1, 10_000_000),
+    weighted((5, st.integers(1, 10_000_000)), (1, st.integers(1, 2**63 - 1))),
     weighted((5, st.integers(-(10**6), 10**7)), (1, st.integers(-(10**10), 10**10))),
 )
 
@@ -1747,16 +1843,6 @@ def test_liquidation_price_of_huge_positions_or_prices_is_exact(
     assert price_atoms(lp, 8, up=lots > 0) == to_atoms(Decimal(exact))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=BaseException,  # pyo3's PanicException is a BaseException
-    reason=(
-        "BUG: python/risk.rs liquidation_price takes any qty and entry within i64 atoms, but "
-        "margin::notional (Instrument::notional, unchecked i128) and margin::liquidation_price "
-        "((collateral + amount - cost) × 10^qty_decimals) overflow, so the call panics "
-        "instead of answering exactly or raising NumberOverflow"
-    ),
-)
 @pytest.mark.parametrize(
     ("qty", "entry"),
     [
@@ -1835,15 +1921,6 @@ def test_a_booked_fill_at_an_absurd_price_has_exact_views() -> None:
     assert p["liquidation_price"] == Decimal("922337203685274538.2")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=BaseException,  # pyo3's PanicException is a BaseException
-    reason=(
-        "BUG: RiskEngine::equity values a spot holding with mul_div_floor(balance, mark × "
-        "unit_notional, lot_atoms), whose 128-bit product overflows (fixed.rs mul_div_floor) "
-        "although the value fits: summary() and every check of the account panic"
-    ),
-)
 def test_equity_of_a_huge_spot_holding_at_a_huge_mark_is_exact() -> None:
     engine = RiskEngine(REGISTRY)
     a = engine.add_account("whale")
