@@ -33,6 +33,22 @@ def _is_baseline(name: str) -> bool:
     return any(marker in name for marker in BASELINE_MARKERS)
 
 
+def _baseline_of(name: str, by_name: dict[str, Any]) -> dict[str, Any] | None:
+    """The baseline measured beside ``name`` (``…_oms_core`` → ``…_baseline``/``…_sorted_book``)."""
+    if _is_baseline(name):
+        return None
+    for marker in BASELINE_MARKERS:
+        pair = name.replace("oms_core", marker)
+        if pair != name and pair in by_name:
+            return by_name[pair]
+    # Batch variants without their own baseline compare with the group's plain baseline.
+    stem = name.replace("_top", "")
+    return next(
+        (by_name[n] for m in BASELINE_MARKERS if (n := stem.replace("oms_core", m)) in by_name),
+        None,
+    )
+
+
 def _format_time(seconds: float) -> str:
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale:
@@ -45,21 +61,25 @@ def render(data: dict[str, Any]) -> str:
     groups: dict[str, list[dict[str, Any]]] = {}
     for bench in data["benchmarks"]:
         groups.setdefault(bench["group"] or "", []).append(bench)
+    memory: list[str] = []
     lines = [
         "| group | benchmark | median | per item | rate | baseline ÷ oms_core |",
         "|---|---|---|---|---|---|",
     ]
     for group in sorted(groups):
         benches = groups[group]
-        baselines = [b for b in benches if _is_baseline(b["name"])]
+        by_name = {b["name"]: b for b in benches}
         for bench in sorted(benches, key=lambda b: (_is_baseline(b["name"]), b["name"])):
             median = bench["stats"]["median"]
-            ratio = ""
-            if baselines and not _is_baseline(bench["name"]):
-                ratio = f"{baselines[0]['stats']['median'] / median:.1f}×"
+            baseline = _baseline_of(bench["name"], by_name)
+            ratio = f"{baseline['stats']['median'] / median:.1f}×" if baseline else ""
             name = bench["name"].removeprefix("test_")
             row = [group, name, _format_time(median), _per_item(bench), _rate(bench), ratio]
             lines.append("| " + " | ".join(row) + " |")
+            bytes_per_order = bench.get("extra_info", {}).get("rss_bytes_per_order")
+            if bytes_per_order is not None:
+                memory.append(f"- {name}: {bytes_per_order} bytes per live order (RSS growth)")
+    lines.extend(["", *memory])
     machine = data.get("machine_info", {})
     cpu = machine.get("cpu", {}).get("brand_raw", "unknown CPU")
     lines.append("")
