@@ -87,6 +87,22 @@ impl OrderType {
     pub fn has_limit_price(self) -> bool {
         matches!(self, OrderType::Limit | OrderType::StopLimit)
     }
+    /// A limit price (ticks) as this type needs it: positive if it has one, else 0.
+    pub fn price_fits(self, price: i64) -> bool {
+        if self.has_limit_price() {
+            price > 0
+        } else {
+            price == 0
+        }
+    }
+    /// A stop price (ticks) as this type needs it: positive for stop orders, else 0.
+    pub fn stop_price_fits(self, stop_price: i64) -> bool {
+        if self.is_stop() {
+            stop_price > 0
+        } else {
+            stop_price == 0
+        }
+    }
 }
 
 impl OrderStatus {
@@ -169,29 +185,19 @@ impl OrderRequest {
                 self.qty
             )));
         }
-        let needs_price = self.order_type.has_limit_price();
-        if needs_price && self.price <= 0 || !needs_price && self.price != 0 {
-            return Err(OmsError::InvalidPrice(format!(
-                "{} orders {} price",
-                self.order_type.as_str(),
-                if needs_price {
-                    "need a positive"
-                } else {
-                    "take no"
-                }
-            )));
+        let ty = self.order_type;
+        let misfit = |needed: bool, what: &str| {
+            let need = if needed { "need a positive" } else { "take no" };
+            Err(OmsError::InvalidPrice(format!(
+                "{} orders {need} {what}",
+                ty.as_str()
+            )))
+        };
+        if !ty.price_fits(self.price) {
+            return misfit(ty.has_limit_price(), "price");
         }
-        let is_stop = self.order_type.is_stop();
-        if is_stop && self.stop_price <= 0 || !is_stop && self.stop_price != 0 {
-            return Err(OmsError::InvalidPrice(format!(
-                "{} orders {} stop price",
-                self.order_type.as_str(),
-                if is_stop {
-                    "need a positive"
-                } else {
-                    "take no"
-                }
-            )));
+        if !ty.stop_price_fits(self.stop_price) {
+            return misfit(ty.is_stop(), "stop price");
         }
         if self.order_type == OrderType::Market && self.time_in_force == TimeInForce::Gtx {
             return Err(OmsError::InvalidArgument(

@@ -284,7 +284,8 @@ impl RiskEngine {
         if amount < 0 {
             // A withdrawal may take neither funds held for orders nor margin held by positions.
             let available = if asset == self.settlement {
-                self.available_margin(acct, self.pnl_and_margin(acct))
+                let (upnl, im, _) = self.position_totals(acct);
+                self.available_margin(acct, (upnl, im))
             } else {
                 acct.balances[a] - acct.reserved[a]
             };
@@ -762,19 +763,6 @@ impl RiskEngine {
             })
     }
 
-    /// (unrealized PnL, initial margin) of all perpetual positions: what a check needs.
-    fn pnl_and_margin(&self, acct: &Account) -> (i128, i128) {
-        self.perp_positions(acct)
-            .fold((0, 0), |(u, im), (i, m, p)| {
-                let mark = self.mark_or_entry(i, p);
-                let n = margin::notional(&m.inst, p.qty, mark);
-                (
-                    u + margin::unrealized_pnl(&m.inst, p.qty, p.cost, mark),
-                    im + margin::initial_margin(n, acct.leverage[i]),
-                )
-            })
-    }
-
     /// Quote available for new perpetual margin: wallet − reservations − positions' initial
     /// margin + unrealized losses (profits are not lent against).
     fn available_margin(&self, acct: &Account, (upnl, im): (i128, i128)) -> i128 {
@@ -790,7 +778,7 @@ impl RiskEngine {
         if let Some(v) = acct.valuation.filter(current) {
             return v;
         }
-        let (upnl, initial_margin) = self.pnl_and_margin(acct);
+        let (upnl, initial_margin, _) = self.position_totals(acct);
         Valuation {
             marks_version: self.marks_version,
             book_version: acct.book_version,
@@ -886,13 +874,7 @@ fn check_shape(o: &OrderCheck) -> std::result::Result<(), RejectReason> {
     if o.qty <= 0 {
         return Err(RejectReason::InvalidQuantity);
     }
-    let needs_price = o.order_type.has_limit_price();
-    let needs_stop = o.order_type.is_stop();
-    if needs_price != (o.price > 0)
-        || o.price < 0
-        || needs_stop != (o.stop_price > 0)
-        || o.stop_price < 0
-    {
+    if !o.order_type.price_fits(o.price) || !o.order_type.stop_price_fits(o.stop_price) {
         return Err(RejectReason::InvalidPrice);
     }
     Ok(())
