@@ -1,0 +1,63 @@
+"""The message bus port: keyed, ordered, durable topics with consumer groups.
+
+The embedded adapter (``oms.bus.memory``) keeps topics in process and journals them to SQLite;
+the Kafka adapter fits the same two protocols. Messages with one key are consumed in the order
+they were published; a group's committed offset is where it resumes after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One consumed message."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    value: bytes
+
+
+class Consumer(Protocol):
+    """One member of a consumer group, reading some topics."""
+
+    async def fetch(self, max_records: int = 500, timeout: float = 0.1) -> list[Record]:
+        """The next records (possibly none after ``timeout`` seconds), in offset order per key."""
+        ...
+
+    async def commit(self) -> None:
+        """Mark everything fetched so far as done: a restart resumes after it."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    """Publishes keyed messages; a publish returns once the message is durable."""
+
+    async def publish(self, topic: str, key: str, value: bytes) -> None: ...
+
+    async def publish_many(self, topic: str, items: Sequence[tuple[str, bytes]]) -> None:
+        """Publish several ``(key, value)`` pairs; durable together when this returns."""
+        ...
+
+    def consumer(self, group: str, topics: Sequence[str], *, from_latest: bool = False) -> Consumer:
+        """A consumer in ``group``; a new group starts at the oldest retained message, or at
+        the end with ``from_latest`` (for taps such as the WebSocket gateway)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class BusUnavailable(Exception):
+    """The bus cannot take the message now; the caller may retry (the API answers 503)."""
+
+    code = "BUS_UNAVAILABLE"
+
+
+__all__ = ["Bus", "BusUnavailable", "Consumer", "Record"]
