@@ -149,7 +149,9 @@ class AmendDecision(Message, tag="AmendDecision.v1"):
     ts_ns: int = 0
 
 
-OrderInstruction: TypeAlias = OrderAccepted | OrderRejected | AmendDecision | CancelOrder | CancelAll
+OrderInstruction: TypeAlias = (
+    OrderAccepted | OrderRejected | AmendDecision | CancelOrder | CancelAll
+)
 
 # --- order events: processor → risk, store, api (oms.events) ---------------------------------
 

@@ -54,10 +54,10 @@ class Bus(Protocol):
     async def close(self) -> None: ...
 
 
-class BusUnavailable(Exception):
+class BusUnavailableError(Exception):
     """The bus cannot take the message now; the caller may retry (the API answers 503)."""
 
     code = "BUS_UNAVAILABLE"
 
 
-__all__ = ["Bus", "BusUnavailable", "Consumer", "Record"]
+__all__ = ["Bus", "BusUnavailableError", "Consumer", "Record"]

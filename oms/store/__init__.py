@@ -70,10 +70,10 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailableError(Exception):
     """The store cannot be reached or written (disk full, server down): retryable, 503."""
 
     code = "STORE_UNAVAILABLE"
 
 
-__all__ = ["Store", "StoreUnavailable"]
+__all__ = ["Store", "StoreUnavailableError"]
