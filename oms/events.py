@@ -64,7 +64,7 @@ class Message(msgspec.Struct, frozen=True, gc=False, tag_field="type", omit_defa
 # --- commands: api → risk (oms.commands) -----------------------------------------------------
 
 
-class NewOrder(Message, tag="NewOrder.v1"):
+class NewOrder(Message, frozen=True, tag="NewOrder.v1"):
     """A validated order as the API accepted it; ``order_id`` is assigned by the API."""
 
     order_id: int
@@ -81,7 +81,7 @@ class NewOrder(Message, tag="NewOrder.v1"):
     ts_ns: int = 0
 
 
-class AmendOrder(Message, tag="AmendOrder.v1"):
+class AmendOrder(Message, frozen=True, tag="AmendOrder.v1"):
     """Change an open order's total quantity (lots) and/or limit price (ticks)."""
 
     order_id: int
@@ -91,13 +91,13 @@ class AmendOrder(Message, tag="AmendOrder.v1"):
     ts_ns: int = 0
 
 
-class CancelOrder(Message, tag="CancelOrder.v1"):
+class CancelOrder(Message, frozen=True, tag="CancelOrder.v1"):
     order_id: int
     account: str
     ts_ns: int = 0
 
 
-class CancelAll(Message, tag="CancelAll.v1"):
+class CancelAll(Message, frozen=True, tag="CancelAll.v1"):
     """Cancel every open order of an account, or only those of ``symbol``."""
 
     account: str
@@ -105,7 +105,7 @@ class CancelAll(Message, tag="CancelAll.v1"):
     ts_ns: int = 0
 
 
-class SetTradingState(Message, tag="SetTradingState.v1"):
+class SetTradingState(Message, frozen=True, tag="SetTradingState.v1"):
     """Kill switch; ``account`` None is the global switch (bus key ``GLOBAL_KEY``)."""
 
     state: TradingStateName
@@ -113,7 +113,7 @@ class SetTradingState(Message, tag="SetTradingState.v1"):
     ts_ns: int = 0
 
 
-class SetLimits(Message, tag="SetLimits.v1"):
+class SetLimits(Message, frozen=True, tag="SetLimits.v1"):
     """Replace some risk limits of an account; values are decimal strings or integers."""
 
     account: str
@@ -126,12 +126,12 @@ Command: TypeAlias = NewOrder | AmendOrder | CancelOrder | CancelAll | SetTradin
 # --- risk decisions: risk → processor (oms.orders) -------------------------------------------
 
 
-class OrderAccepted(Message, tag="OrderAccepted.v1"):
+class OrderAccepted(Message, frozen=True, tag="OrderAccepted.v1"):
     order: NewOrder
     ts_ns: int = 0
 
 
-class OrderRejected(Message, tag="OrderRejected.v1"):
+class OrderRejected(Message, frozen=True, tag="OrderRejected.v1"):
     """``reason`` is a stable code: one of ``oms_core.REJECT_REASONS``."""
 
     order: NewOrder
@@ -139,7 +139,7 @@ class OrderRejected(Message, tag="OrderRejected.v1"):
     ts_ns: int = 0
 
 
-class AmendDecision(Message, tag="AmendDecision.v1"):
+class AmendDecision(Message, frozen=True, tag="AmendDecision.v1"):
     """Risk's answer to a ``ReplaceRequested``; the processor then amends at the venue."""
 
     order_id: int
@@ -156,7 +156,7 @@ OrderInstruction: TypeAlias = (
 # --- order events: processor → risk, store, api (oms.events) ---------------------------------
 
 
-class OrderUpdate(Message, tag="OrderUpdate.v1"):
+class OrderUpdate(Message, frozen=True, tag="OrderUpdate.v1"):
     """The whole order after a change; ``seq`` grows by one per change, so stores keep the newest.
 
     ``cum_notional`` and ``fees`` are money atoms (1e-8) of the quote asset.
@@ -187,7 +187,7 @@ class OrderUpdate(Message, tag="OrderUpdate.v1"):
     triggered: bool = False
 
 
-class Execution(Message, tag="Execution.v1"):
+class Execution(Message, frozen=True, tag="Execution.v1"):
     """One fill; ``exec_id`` is unique, so a replayed fill is recognised and ignored."""
 
     exec_id: str
@@ -203,7 +203,7 @@ class Execution(Message, tag="Execution.v1"):
     ts_ns: int
 
 
-class ReplaceRequested(Message, tag="ReplaceRequested.v1"):
+class ReplaceRequested(Message, frozen=True, tag="ReplaceRequested.v1"):
     """An amend passed the state machine; risk must re-check the order on its new terms."""
 
     order_id: int
@@ -215,7 +215,7 @@ class ReplaceRequested(Message, tag="ReplaceRequested.v1"):
     ts_ns: int = 0
 
 
-class ReplaceRejected(Message, tag="ReplaceRejected.v1"):
+class ReplaceRejected(Message, frozen=True, tag="ReplaceRejected.v1"):
     """An amend failed after risk accepted it; risk puts the reservation back on these terms."""
 
     order_id: int
@@ -258,7 +258,7 @@ class PositionView(msgspec.Struct, frozen=True, gc=False):
     liquidation_price: str | None
 
 
-class AccountSnapshot(Message, tag="AccountSnapshot.v1"):
+class AccountSnapshot(Message, frozen=True, tag="AccountSnapshot.v1"):
     """Balances, margin and positions of one account as risk sees them; ``seq`` orders them."""
 
     account: str
@@ -279,7 +279,7 @@ class AccountSnapshot(Message, tag="AccountSnapshot.v1"):
 # --- market data: marketdata → risk, venues, api (oms.marketdata) ----------------------------
 
 
-class BookUpdate(Message, tag="BookUpdate.v1"):
+class BookUpdate(Message, frozen=True, tag="BookUpdate.v1"):
     """Consolidated book levels that changed, ``[price_ticks, size_lots]`` (size 0 removes).
 
     ``seq`` grows by one per update of a symbol; a gap means the reader must resync from a
@@ -294,7 +294,7 @@ class BookUpdate(Message, tag="BookUpdate.v1"):
     snapshot: bool = False
 
 
-class Trade(Message, tag="Trade.v1"):
+class Trade(Message, frozen=True, tag="Trade.v1"):
     """A print at a venue; ``aggressor`` is the taker's side."""
 
     symbol: str
@@ -305,7 +305,7 @@ class Trade(Message, tag="Trade.v1"):
     ts_ns: int
 
 
-class Ticker(Message, tag="Ticker.v1"):
+class Ticker(Message, frozen=True, tag="Ticker.v1"):
     """Top of the consolidated book and the day's figures, as decimal strings for people."""
 
     symbol: str
@@ -323,7 +323,7 @@ class Ticker(Message, tag="Ticker.v1"):
     ts_ns: int
 
 
-class MarkPrice(Message, tag="MarkPrice.v1"):
+class MarkPrice(Message, frozen=True, tag="MarkPrice.v1"):
     """Mark price in ticks: the median of the venues' mid prices (see HOW_IT_WORKS)."""
 
     symbol: str
