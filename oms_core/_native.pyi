@@ -321,6 +321,18 @@ class RiskEngine:
     def check_replace(
         self, order_id: int, order_type: OrderType, leaves: int, price: int, now_ns: int = 0
     ) -> int: ...
+    def restore_order(
+        self,
+        order_id: int,
+        account: int,
+        instrument: int,
+        side: Side,
+        order_type: OrderType,
+        qty: int,
+        price: int = 0,
+        stop_price: int = 0,
+        reduce_only: bool = False,
+    ) -> None: ...
     def on_fill(
         self,
         order_id: int,

@@ -163,6 +163,42 @@ fn money_of_lots(m: &Market, lots: i64) -> i128 {
     i128::from(lots) * m.lot_atoms
 }
 
+/// The asset an order's funds are held in: the base of a spot sell, else the quote.
+fn held_asset(m: &Market, side: Side) -> u16 {
+    if m.inst.kind == InstrumentKind::Spot && side == Side::Sell {
+        m.base
+    } else {
+        m.quote
+    }
+}
+
+/// What an order of `notional` money atoms holds: initial margin plus the taker fee for a
+/// perpetual (nothing when reduce-only), the cost plus fee for a spot buy, the base for a sell.
+fn hold(m: &Market, o: &OrderCheck, notional: i128, leverage: u32) -> i128 {
+    let fee = || mul_div_ceil(notional, i128::from(m.inst.taker_fee), RATE_ONE);
+    match (m.inst.kind, o.side) {
+        (InstrumentKind::Perpetual, _) if o.reduce_only => 0,
+        (InstrumentKind::Perpetual, _) => margin::initial_margin(notional, leverage) + fee(),
+        (InstrumentKind::Spot, Side::Buy) => notional + fee(),
+        (InstrumentKind::Spot, Side::Sell) => money_of_lots(m, o.qty),
+    }
+}
+
+/// The edge of the price band around `px` on the side that costs more: market and stop-market
+/// orders are valued there. Zero stays zero (no price).
+fn band_edge(px: i64, price_band: i64, up: bool) -> i64 {
+    if px <= 0 {
+        return 0;
+    }
+    let delta = mul_div_ceil(i128::from(px), i128::from(price_band), RATE_ONE);
+    let delta = i64::try_from(delta).unwrap_or(i64::MAX);
+    if up {
+        px.saturating_add(delta)
+    } else {
+        (px - delta).max(1)
+    }
+}
+
 impl RiskEngine {
     /// An engine for every instrument of `registry`; money settles in `settlement` (e.g. USDT).
     pub fn new(registry: &InstrumentRegistry, settlement: &str) -> Result<Self> {
@@ -427,6 +463,43 @@ impl RiskEngine {
         Ok(outcome.err().unwrap_or(RejectReason::Accepted))
     }
 
+    /// Holds funds for an order accepted earlier, on its current terms (`qty` = lots still
+    /// open), without the checks: the order exists, so its funds are held whatever the limits
+    /// say now. Used to rebuild reservations after a restart and to put an amend's old terms
+    /// back when the venue refuses it. Replaces any reservation the order already has.
+    pub fn restore_order(&mut self, o: &OrderCheck) -> Result<()> {
+        let acct = self.account(o.account)?;
+        let leverage = acct.leverage.get(o.instrument as usize).copied();
+        let price_band = acct.limits.price_band;
+        let m = self
+            .markets
+            .get(o.instrument as usize)
+            .ok_or_else(|| OmsError::UnknownInstrument(format!("index {}", o.instrument)))?;
+        if o.qty <= 0 || o.qty > m.max_lots {
+            return Err(OmsError::InvalidQuantity(format!(
+                "{} lots to restore",
+                o.qty
+            )));
+        }
+        let up = o.side == Side::Buy;
+        let reference = match o.order_type {
+            OrderType::Limit | OrderType::StopLimit => o.price,
+            OrderType::Market => band_edge(self.marks[o.instrument as usize], price_band, up),
+            OrderType::StopMarket => band_edge(o.stop_price, price_band, up),
+        };
+        if reference <= 0 {
+            return Err(OmsError::InvalidPrice(format!(
+                "no reference price to restore order {}",
+                o.order_id
+            )));
+        }
+        let notional = i128::from(reference) * i128::from(o.qty) * m.unit_notional;
+        let held = hold(m, o, notional, leverage.unwrap_or(1));
+        self.release(o.order_id, i64::MAX);
+        self.reserve(o, held);
+        Ok(())
+    }
+
     /// The checks; `Ok` carries the amount to hold. `new_order` is false for amends, which
     /// skip the duplicate, open-order and rate checks.
     fn evaluate(
@@ -458,21 +531,12 @@ impl RiskEngine {
         }
         let limits = acct.limits;
         let mark = self.marks[idx];
-        let band = |px: i64, up: bool| -> i64 {
-            let delta = mul_div_ceil(i128::from(px), i128::from(limits.price_band), RATE_ONE);
-            let delta = i64::try_from(delta).unwrap_or(i64::MAX);
-            if up {
-                px.saturating_add(delta)
-            } else {
-                (px - delta).max(1)
-            }
-        };
         let buy = o.side == Side::Buy;
         let reference = match o.order_type {
             OrderType::Limit | OrderType::StopLimit => o.price,
             OrderType::Market if mark == 0 => return Err(R::NoMarkPrice),
-            OrderType::Market => band(mark, buy),
-            OrderType::StopMarket => band(o.stop_price, buy),
+            OrderType::Market => band_edge(mark, limits.price_band, buy),
+            OrderType::StopMarket => band_edge(o.stop_price, limits.price_band, buy),
         };
         let notional = i128::from(reference) * i128::from(o.qty) * m.unit_notional;
         if notional < m.inst.min_notional {
@@ -540,24 +604,15 @@ impl RiskEngine {
                     return Err(R::LeverageBracketExceeded);
                 }
             }
-            let need = if o.reduce_only {
-                0
-            } else {
-                margin::initial_margin(notional, leverage)
-                    + mul_div_ceil(notional, i128::from(m.inst.taker_fee), RATE_ONE)
-            };
+            let need = hold(m, o, notional, leverage);
             // Reduce-only orders need nothing, so they pass even when the account is under water.
             if need > 0 && need > self.available_margin(acct, totals) {
                 return Err(R::InsufficientMargin);
             }
             need
         } else {
-            let (asset, need) = if buy {
-                let fee = mul_div_ceil(notional, i128::from(m.inst.taker_fee), RATE_ONE);
-                (m.quote, notional + fee)
-            } else {
-                (m.base, money_of_lots(m, o.qty))
-            };
+            let asset = held_asset(m, o.side);
+            let need = hold(m, o, notional, leverage);
             let a = usize::from(asset);
             let available = if asset == self.settlement {
                 self.available_margin(acct, totals)
@@ -586,12 +641,7 @@ impl RiskEngine {
     }
 
     fn reserve(&mut self, o: &OrderCheck, held: i128) {
-        let m = &self.markets[o.instrument as usize];
-        let asset = if m.inst.kind == InstrumentKind::Spot && o.side == Side::Sell {
-            m.base
-        } else {
-            m.quote
-        };
+        let asset = held_asset(&self.markets[o.instrument as usize], o.side);
         let r = Reservation {
             account: o.account,
             instrument: o.instrument,

@@ -296,6 +296,39 @@ impl RiskEngine {
             .check_replace(order_id, order_type.into(), leaves, price, now_ns)? as u8)
     }
 
+    /// Holds funds for an order accepted earlier, on its current terms (`qty` = lots still
+    /// open), without re-checking limits: used to rebuild reservations after a restart and to
+    /// put an amend's old terms back when the venue refuses it.
+    #[pyo3(signature = (order_id, account, instrument, side, order_type, qty, price = 0,
+        stop_price = 0, reduce_only = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn restore_order(
+        &mut self,
+        order_id: u64,
+        account: u32,
+        instrument: u32,
+        side: Side,
+        order_type: OrderType,
+        qty: i64,
+        price: i64,
+        stop_price: i64,
+        reduce_only: bool,
+    ) -> PyResult<()> {
+        let o = OrderCheck {
+            order_id,
+            account,
+            instrument,
+            side: side.into(),
+            order_type: order_type.into(),
+            qty,
+            price,
+            stop_price,
+            reduce_only,
+            now_ns: 0,
+        };
+        Ok(self.inner.restore_order(&o)?)
+    }
+
     /// Books a fill (lots, ticks, fee in money atoms of the quote asset) and releases that
     /// part of the order's reservation.
     #[pyo3(signature = (order_id, account, instrument, side, qty, price, fee = 0))]

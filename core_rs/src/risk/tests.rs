@@ -397,6 +397,29 @@ fn replace_moves_the_reservation_or_keeps_the_old_one() {
 }
 
 #[test]
+fn restore_order_holds_what_check_held_even_past_the_limits() {
+    let mut f = Fixture::new();
+    let o = f.order(f.perp, Side::Buy, 1_000, 500_000);
+    assert_eq!(f.risk.check(&o), RejectReason::Accepted);
+    let held_by_check = f.usdt().1;
+    // A fresh engine (a restart) where the order would now fail its check: it is held anyway.
+    let mut g = Fixture::with_limits(Limits {
+        max_order_notional: USDT,
+        ..Limits::default()
+    });
+    g.risk.restore_order(&o).unwrap();
+    assert_eq!(g.usdt().1, held_by_check);
+    assert_eq!(g.risk.open_order_count(), 1);
+    // Restoring again replaces the reservation rather than adding a second one.
+    let half = OrderCheck { qty: 500, ..o };
+    g.risk.restore_order(&half).unwrap();
+    assert_eq!(g.usdt().1 * 2, held_by_check);
+    assert_eq!(g.risk.open_order_count(), 1);
+    let bad = OrderCheck { qty: 0, ..o };
+    assert!(g.risk.restore_order(&bad).is_err());
+}
+
+#[test]
 fn cross_liquidation_price_uses_the_wallet() {
     let reg = InstrumentRegistry::builtin();
     let mut risk = RiskEngine::new(&reg, "USDT").unwrap();

@@ -1,0 +1,49 @@
+"""The embedded idempotency store: two dicts in process, forgetting entries after a TTL.
+
+Entries live in insertion order, so the oldest are dropped from the front in O(1) each. After
+a restart it starts empty; the API then also asks the store, which holds every order it has
+seen (see docs/HOW_IT_WORKS.md, "Idempotency").
+"""
+
+from __future__ import annotations
+
+import time
+
+
+class MemoryIdempotencyStore:
+    def __init__(self, ttl_s: float = 24 * 3600.0) -> None:
+        self._ttl_ns = int(ttl_s * 1e9)
+        self._by_client_id: dict[tuple[str, str], tuple[int, int, bytes]] = {}
+        self._by_order_id: dict[int, bytes] = {}
+
+    async def claim(
+        self, account: str, client_order_id: str, order_id: int, record: bytes
+    ) -> bytes | None:
+        now = time.monotonic_ns()
+        self._expire(now)
+        key = (account, client_order_id)
+        existing = self._by_client_id.get(key)
+        if existing is not None:
+            return existing[2]
+        self._by_client_id[key] = (now, order_id, record)
+        self._by_order_id[order_id] = record
+        return None
+
+    async def by_order_id(self, order_id: int) -> bytes | None:
+        return self._by_order_id.get(order_id)
+
+    def _expire(self, now: int) -> None:
+        horizon = now - self._ttl_ns
+        while self._by_client_id:
+            key, (born, order_id, _) = next(iter(self._by_client_id.items()))
+            if born > horizon:
+                return
+            del self._by_client_id[key]
+            self._by_order_id.pop(order_id, None)
+
+    async def close(self) -> None:
+        self._by_client_id.clear()
+        self._by_order_id.clear()
+
+
+__all__ = ["MemoryIdempotencyStore"]
