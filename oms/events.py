@@ -15,7 +15,7 @@ topic                 key         messages
 ``oms.commands``      account     NewOrder, AmendOrder, CancelOrder, CancelAll,
                                   SetTradingState, SetLimits
 ``oms.orders``        account     OrderAccepted, OrderRejected, AmendDecision,
-                                  CancelOrder, CancelAll
+                                  AmendOrder, CancelOrder, CancelAll (passed on by risk)
 ``oms.events``        account     OrderUpdate, Execution, ReplaceRequested, ReplaceRejected
 ``oms.accounts``      account     AccountSnapshot
 ``oms.marketdata``    symbol      BookUpdate, Trade, Ticker, MarkPrice
@@ -150,7 +150,7 @@ class AmendDecision(Message, frozen=True, tag="AmendDecision.v1"):
 
 
 OrderInstruction: TypeAlias = (
-    OrderAccepted | OrderRejected | AmendDecision | CancelOrder | CancelAll
+    OrderAccepted | OrderRejected | AmendDecision | AmendOrder | CancelOrder | CancelAll
 )
 
 # --- order events: processor → risk, store, api (oms.events) ---------------------------------
