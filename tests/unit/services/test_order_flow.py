@@ -1,0 +1,291 @@
+"""Risk and the processor together on the real embedded bus and store, with a scripted venue.
+
+The venue is a fake (this is a unit test of the two services); the simulated venue has its own
+tests, and the end-to-end suite runs everything for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from oms.bus.memory import MemoryBus
+from oms.config import AccountConfig
+from oms.events import (
+    COMMANDS,
+    EVENTS,
+    MARKETDATA,
+    AmendOrder,
+    CancelAll,
+    CancelOrder,
+    MarkPrice,
+    NewOrder,
+    OrderUpdate,
+    SetTradingState,
+    encode,
+    event_decoder,
+)
+from oms.processor.service import ProcessorService
+from oms.risk.service import RiskService
+from oms.store.sqlite import SqliteStore
+from oms.venue import (
+    Acked,
+    Canceled,
+    Filled,
+    Replaced,
+    ReportSink,
+    VenueOrder,
+    VenueReport,
+)
+
+BTC_PERP_MARK = 500_000  # 50,000.0 in ticks of 0.1
+
+
+class ScriptedVenue:
+    """Acks everything; fills MARKET orders at ``fill_price``; rests the rest until told."""
+
+    name = "SIM"
+
+    def __init__(self, fill_price: int = BTC_PERP_MARK) -> None:
+        self.fill_price = fill_price
+        self.sink: ReportSink | None = None
+        self.resting: dict[int, VenueOrder] = {}
+        self.submitted: list[VenueOrder] = []
+        self._ids = itertools.count(1)
+
+    def connect(self, on_reports: ReportSink) -> None:
+        self.sink = on_reports
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def _send(self, reports: Sequence[VenueReport]) -> None:
+        assert self.sink is not None
+        asyncio.get_running_loop().call_soon(self.sink, list(reports))
+
+    def fill(self, order_id: int, qty: int, price: int) -> None:
+        exec_id = f"T-{next(self._ids)}"
+        self._send([Filled(order_id, exec_id, qty, price, 0, "MAKER", 1)])
+
+    def submit(self, order: VenueOrder) -> None:
+        self.submitted.append(order)
+        reports: list[VenueReport] = [Acked(order.order_id)]
+        if order.order_type == "MARKET":
+            exec_id = f"T-{next(self._ids)}"
+            reports.append(
+                Filled(order.order_id, exec_id, order.qty, self.fill_price, 0, "TAKER", 1)
+            )
+        else:
+            self.resting[order.order_id] = order
+        self._send(reports)
+
+    def amend(self, order_id: int, qty: int, price: int) -> None:
+        self._send([Replaced(order_id)])
+
+    def cancel(self, order_id: int) -> None:
+        self.resting.pop(order_id, None)
+        self._send([Canceled(order_id)])
+
+
+ALICE = AccountConfig(
+    name="alice",
+    api_key="k" * 16,
+    api_secret="s" * 32,
+    deposits={"USDT": "100000"},
+    leverage={"BTC-USDT-PERP": 10},
+)
+
+
+class Oms:
+    """Risk + processor on a journaled bus and a SQLite store in ``path``."""
+
+    def __init__(self, path: Path, venue: ScriptedVenue) -> None:
+        import oms_core
+
+        self.registry = oms_core.InstrumentRegistry.builtin()
+        self.bus = MemoryBus(path / "bus.db")
+        self.store = SqliteStore(path / "oms.db")
+        self.venue = venue
+        self.risk = RiskService(
+            self.registry, [ALICE], self.bus, self.store, snapshot_interval_s=0.02
+        )
+        self.processor = ProcessorService(
+            self.registry, ["alice"], self.bus, self.store, {"SIM": venue}
+        )
+        self.tap = self.bus.consumer("test-tap", [EVENTS], from_latest=True)
+        self.updates: dict[int, OrderUpdate] = {}
+        self._ids = itertools.count(1)
+
+    async def start(self) -> None:
+        await self.risk.recover()
+        await self.processor.recover()
+        await self.risk.start()
+        await self.processor.start()
+        await self.bus.publish(
+            MARKETDATA, "BTC-USDT-PERP", encode(MarkPrice("BTC-USDT-PERP", BTC_PERP_MARK, 1))
+        )
+        await asyncio.sleep(0.1)
+
+    async def stop(self) -> None:
+        await self.processor.stop()
+        await self.risk.stop()
+        await self.store.close()
+        await self.bus.close()
+
+    async def send(self, cmd: object) -> None:
+        await self.bus.publish(COMMANDS, "alice", encode(cmd))  # type: ignore[arg-type]
+
+    async def place(
+        self,
+        order_type: str = "LIMIT",
+        side: str = "BUY",
+        qty: int = 100,
+        price: int = 490_000,
+        **kw: object,
+    ) -> int:
+        order_id = next(self._ids) + 1000 * len(self.updates)
+        await self.send(
+            NewOrder(
+                order_id,
+                "alice",
+                f"c{order_id}",
+                "BTC-USDT-PERP",
+                side,
+                order_type,
+                "GTC",
+                qty,
+                price,
+                **kw,
+            )
+        )  # type: ignore[arg-type]
+        return order_id
+
+    async def until(self, order_id: int, predicate: Callable[[OrderUpdate], bool]) -> OrderUpdate:
+        for _ in range(200):
+            for r in await self.tap.fetch(1000, timeout=0.01):
+                e = event_decoder.decode(r.value)
+                if isinstance(e, OrderUpdate):
+                    self.updates[e.order_id] = e
+            u = self.updates.get(order_id)
+            if u is not None and predicate(u):
+                return u
+        raise AssertionError(f"order {order_id} never got there: {self.updates.get(order_id)}")
+
+
+async def eventually(check: Callable[[], bool]) -> None:
+    """Risk reads events after the processor publishes them: give it a moment."""
+    for _ in range(200):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never held")
+
+
+@pytest.fixture
+async def oms(tmp_path: Path) -> AsyncIterator[Oms]:
+    o = Oms(tmp_path, ScriptedVenue())
+    await o.start()
+    yield o
+    await o.stop()
+
+
+async def test_limit_order_is_accepted_acked_and_holds_margin(oms: Oms) -> None:
+    oid = await oms.place(qty=1000, price=490_000)  # 1 BTC at 49,000 → 4,900 IM at 10x
+    u = await oms.until(oid, lambda u: u.status == "NEW")
+    assert (u.leaves_qty, u.cum_qty) == (1000, 0)
+    snap = oms.risk.snapshot("alice")
+    assert Decimal(snap.available_margin) < Decimal("100000") - Decimal("4900")
+    assert (await oms.store.get_order(oid)) == u
+
+
+async def test_market_order_fills_and_books_the_position(oms: Oms) -> None:
+    oid = await oms.place("MARKET", qty=100, price=0)
+    u = await oms.until(oid, lambda u: u.status == "FILLED")
+    assert u.cum_qty == 100 and u.cum_notional > 0
+    await eventually(lambda: oms.risk.position_lots("alice", "BTC-USDT-PERP") == 100)
+    execs, _ = await oms.store.list_executions("alice")
+    assert [(e.qty, e.price) for e in execs] == [(100, BTC_PERP_MARK)]
+
+
+async def test_risk_rejection_reaches_the_order_with_its_reason(oms: Oms) -> None:
+    oid = await oms.place(qty=100, price=100_000)  # 10,000: far outside the 10% band
+    u = await oms.until(oid, lambda u: u.status == "REJECTED")
+    assert u.reject_reason == "PRICE_OUTSIDE_BAND"
+    assert oms.venue.submitted == []
+
+
+async def test_cancel_and_cancel_all_release_the_reservations(oms: Oms) -> None:
+    free = Decimal(oms.risk.snapshot("alice").available_margin)
+    a = await oms.place(qty=100)
+    b = await oms.place(qty=200)
+    await oms.until(b, lambda u: u.status == "NEW")
+    await oms.send(CancelOrder(a, "alice"))
+    assert (await oms.until(a, lambda u: u.status == "CANCELED")).leaves_qty == 0
+    await oms.send(CancelAll("alice", "BTC-USDT-PERP"))
+    await oms.until(b, lambda u: u.status == "CANCELED")
+    await eventually(lambda: Decimal(oms.risk.snapshot("alice").available_margin) == free)
+    assert oms.processor.open_order_count() == 0
+
+
+async def test_amend_is_checked_by_risk_then_confirmed_by_the_venue(oms: Oms) -> None:
+    oid = await oms.place(qty=100, price=490_000)
+    await oms.until(oid, lambda u: u.status == "NEW")
+    await oms.send(AmendOrder(oid, "alice", 300, 491_000))
+    u = await oms.until(oid, lambda u: u.qty == 300)
+    assert (u.status, u.price, u.leaves_qty) == ("NEW", 491_000, 300)
+    # An amend risk refuses leaves the order as it was, with the reason.
+    await oms.send(AmendOrder(oid, "alice", 10_000_000, 491_000))
+    u = await oms.until(oid, lambda u: u.reject_reason != "")
+    assert (u.status, u.qty) == ("NEW", 300)
+    assert u.reject_reason in {
+        "INSUFFICIENT_MARGIN",
+        "QTY_ABOVE_MAX",
+        "NOTIONAL_ABOVE_MAX",
+        "MAX_POSITION_EXCEEDED",
+    }
+
+
+async def test_halting_the_account_rejects_new_orders_and_cancels_open_ones(oms: Oms) -> None:
+    oid = await oms.place(qty=100)
+    await oms.until(oid, lambda u: u.status == "NEW")
+    await oms.send(SetTradingState("HALTED", "alice"))
+    await oms.until(oid, lambda u: u.status == "CANCELED")
+    late = await oms.place(qty=100)
+    assert (
+        await oms.until(late, lambda u: u.status == "REJECTED")
+    ).reject_reason == "TRADING_HALTED"
+
+
+async def test_restart_recovers_open_orders_fills_and_positions(tmp_path: Path) -> None:
+    first = Oms(tmp_path, ScriptedVenue())
+    await first.start()
+    filled = await first.place("MARKET", qty=100, price=0)
+    resting = await first.place(qty=300, price=490_000)
+    await first.until(filled, lambda u: u.status == "FILLED")
+    await first.until(resting, lambda u: u.status == "NEW")
+    first.venue.fill(resting, 100, 490_000)
+    await first.until(resting, lambda u: u.status == "PARTIALLY_FILLED")
+    await eventually(lambda: first.risk.position_lots("alice", "BTC-USDT-PERP") == 200)
+    before = first.risk.snapshot("alice")
+    await first.stop()
+
+    venue = ScriptedVenue()
+    second = Oms(tmp_path, venue)
+    await second.start()
+    after = second.risk.snapshot("alice")
+    assert second.risk.position_lots("alice", "BTC-USDT-PERP") == 200
+    assert (after.equity, after.available_margin) == (before.equity, before.available_margin)
+    # The open order is working again at the venue for what is left, and still cancellable.
+    assert [(o.order_id, o.qty) for o in venue.submitted] == [(resting, 200)]
+    await second.send(CancelOrder(resting, "alice"))
+    u = await second.until(resting, lambda u: u.status == "CANCELED")
+    assert (u.cum_qty, u.leaves_qty) == (100, 0)
+    stored = await second.store.get_order(resting)
+    assert stored is not None and stored.seq == u.seq
+    await second.stop()
