@@ -207,7 +207,8 @@ async def test_limit_order_is_accepted_acked_and_holds_margin(oms: Oms) -> None:
 async def test_market_order_fills_and_books_the_position(oms: Oms) -> None:
     oid = await oms.place("MARKET", qty=100, price=0)
     u = await oms.until(oid, lambda u: u.status == "FILLED")
-    assert u.cum_qty == 100 and u.cum_notional > 0
+    assert u.cum_qty == 100
+    assert u.cum_notional > 0
     await eventually(lambda: oms.risk.position_lots("alice", "BTC-USDT-PERP") == 100)
     execs, _ = await oms.store.list_executions("alice")
     assert [(e.qty, e.price) for e in execs] == [(100, BTC_PERP_MARK)]
@@ -287,5 +288,6 @@ async def test_restart_recovers_open_orders_fills_and_positions(tmp_path: Path) 
     u = await second.until(resting, lambda u: u.status == "CANCELED")
     assert (u.cum_qty, u.leaves_qty) == (100, 0)
     stored = await second.store.get_order(resting)
-    assert stored is not None and stored.seq == u.seq
+    assert stored is not None
+    assert stored.seq == u.seq
     await second.stop()
