@@ -30,8 +30,8 @@ $(EXT_STAMP): $(STAMP) $(RUST_SOURCES)
 
 build: $(EXT_STAMP) ## Build the Rust extension into the venv
 
-run: $(EXT_STAMP) ## Build everything, then run the demo of the trading core
-	$(PY) -m oms.demo
+run: $(EXT_STAMP) ## Build everything, then start the OMS (embedded) on http://127.0.0.1:8000
+	$(PY) -m oms up
 
 test: lint test-rust stubtest test-python bench-quick ## Every check and every test suite
 
@@ -49,7 +49,7 @@ test-rust: ## cargo test (the pure domain, without Python)
 stubtest: $(EXT_STAMP) ## The .pyi stubs match the compiled module
 	$(PY) -m mypy.stubtest oms_core._native --allowlist stubtest-allowlist.txt
 
-test-python: $(EXT_STAMP) ## pytest: unit tests with hypothesis
+test-python: $(EXT_STAMP) ## pytest: unit, API and end-to-end tests (e2e starts `oms up`)
 	$(BIN)/pytest -q
 
 bench: $(EXT_STAMP) ## The micro benchmarks (oms_core against pure-Python baselines)
