@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from oms.events import MarketEvent, Ticker, Trade
+from oms.marketdata.depth import BookSnapshot
 from oms_core import ConsolidatedBook, InstrumentRegistry
 
 MarketListener = Callable[[MarketEvent], None]
@@ -33,6 +34,11 @@ class MarketView(Protocol):
         """The newest prints first."""
         ...
 
+    def book_snapshot(self, symbol: str, levels: int = 20) -> BookSnapshot | None:
+        """The top levels as last published, with their ``seq``: the start a client that then
+        applies the later ``BookUpdate``s needs (the live book may hold levels no diff names)."""
+        ...
+
     def book_seq(self, symbol: str) -> int:
         """Sequence number of the last ``BookUpdate`` published for ``symbol``."""
         ...
@@ -42,4 +48,4 @@ class MarketView(Protocol):
         ...
 
 
-__all__ = ["MarketListener", "MarketView"]
+__all__ = ["BookSnapshot", "MarketListener", "MarketView"]
