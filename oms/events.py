@@ -159,7 +159,8 @@ OrderInstruction: TypeAlias = (
 class OrderUpdate(Message, frozen=True, tag="OrderUpdate.v1"):
     """The whole order after a change; ``seq`` grows by one per change, so stores keep the newest.
 
-    ``cum_notional`` and ``fees`` are money atoms (1e-8) of the quote asset.
+    ``cum_notional`` (Σ fill quantity × price) and ``fees`` are money atoms (1e-8) of the quote
+    asset, so the average price is ``cum_notional / cum_qty`` in quote money per lot.
     """
 
     order_id: int

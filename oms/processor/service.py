@@ -103,6 +103,14 @@ _STATUS_NAMES: dict[int, StatusName] = {
 }
 
 
+def _unit_atoms(instrument: oms_core.Instrument) -> int:
+    """Money atoms (1e-8) of one lot at one tick: the table's lots × ticks → quote money."""
+    atoms = instrument.tick_size * instrument.lot_size * 100_000_000
+    if atoms != atoms.to_integral_value():
+        raise ValueError(f"{instrument.symbol}: tick × lot is finer than a money atom")
+    return int(atoms)
+
+
 @dataclass(slots=True)
 class _Live:
     """What the table does not hold about a live order."""
@@ -152,7 +160,7 @@ class ProcessorService:
         self._route = dict(route or {})
         self._group = group
         self._instrument = {s: registry.index_of(s) for s in registry.symbols()}
-        self._instruments = {s: registry.get(s) for s in registry.symbols()}
+        self._unit_atoms = {s: _unit_atoms(registry.get(s)) for s in registry.symbols()}
         self._account = {name: i for i, name in enumerate(accounts)}
         self._live: dict[int, _Live] = {}
         self._open_by_account: dict[str, set[int]] = {}
@@ -542,7 +550,7 @@ class ProcessorService:
             status=status,
             cum_qty=v.cum_qty,
             leaves_qty=v.leaves_qty,
-            cum_notional=v.cum_notional,
+            cum_notional=v.cum_notional * self._unit_atoms[live.symbol],
             fees=v.fees,
             seq=v.seq + live.seq_base,
             created_ns=live.created_ns,
