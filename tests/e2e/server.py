@@ -42,7 +42,7 @@ class OmsProcess:
     def start(self, timeout: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", "oms", "up"],
             env=self.env,
             stdout=log,
