@@ -1,1 +1,4 @@
-"""The Order Ingestion API (built in the services issue)."""
+"""The Order Ingestion API: signed REST and a WebSocket stream on Starlette, served by granian.
+
+``api.app.create_app`` builds the ASGI app; ``docs/API.md`` describes what it answers.
+"""

@@ -216,12 +216,12 @@ class Ticker(Model, frozen=True):
     ask_qty: Decimal | None
     last: Decimal | None
     mark: Decimal | None
-    open_24h: Decimal | None
-    high_24h: Decimal | None
-    low_24h: Decimal | None
-    volume_24h: Decimal
-    change_pct_24h: Decimal | None
-    time: int | None
+    open_24h: Decimal | None = msgspec.field(name="open24h")
+    high_24h: Decimal | None = msgspec.field(name="high24h")
+    low_24h: Decimal | None = msgspec.field(name="low24h")
+    volume_24h: Decimal = msgspec.field(name="volume24h")
+    change_pct_24h: Decimal | None = msgspec.field(name="changePct24h")
+    time: int | None = None
 
 
 class PublicTrade(Model, frozen=True):
@@ -348,7 +348,10 @@ class OmsClient:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()
 
@@ -531,7 +534,10 @@ class OmsClient:
 
     async def set_limits(self, account: str, **limits: Number) -> Limits:
         """Change some limits; names in camelCase (``maxOrderNotional=...``)."""
-        body = {name: _number(value) for name, value in limits.items()}
+        body = {
+            name: value if isinstance(value, int) else _number(value)
+            for name, value in limits.items()
+        }
         path = f"/v1/admin/accounts/{account}/limits"
         response = await self.request("PATCH", path, body=body)
         return msgspec.json.decode(response.content, type=Limits)
@@ -647,9 +653,8 @@ __all__ = [
     "Stream",
     "StreamEvent",
     "Ticker",
-    "TradingStateAck",
     "Trades",
-    "TradingStateName",
+    "TradingStateAck",
     "decode_stream_event",
     "now_ms",
     "sign",
