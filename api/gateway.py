@@ -295,21 +295,29 @@ class Gateway:
             self._by_symbol[symbol].discard(session)
 
     def book_snapshot(self, symbol: str) -> tuple[int, str] | None:
-        """The current top of ``symbol``'s book as a stream message, and its seq."""
-        book = self._runtime.markets.book(symbol)
+        """The top of ``symbol``'s book as last published, as a stream message, and its seq.
+
+        Taken from what the diffs were computed against, not the live book: a level that came
+        and went between two diffs is in neither, and must not be in the snapshot either.
+        """
+        snapshot = self._runtime.markets.book_snapshot(symbol, self.book_depth)
         market = self._catalog.markets.get(symbol)
-        if book is None or market is None:
+        if snapshot is None or market is None:
             return None
-        seq = self._runtime.markets.book_seq(symbol)
-        bids, asks = book.depth(self.book_depth)
+        inst = market.instrument
+
+        def rows(levels: list[tuple[str, str]]) -> list[tuple[int, int]]:
+            # Rendered like the diffs, so a client can key its levels by the price text.
+            return [(inst.price_to_ticks(p), inst.qty_to_lots(q)) for p, q in levels]
+
         data = {
             "symbol": symbol,
-            "seq": seq,
+            "seq": snapshot.seq,
             "snapshot": True,
-            "bids": render.levels(bids, market),
-            "asks": render.levels(asks, market),
+            "bids": render.levels(rows(snapshot.bids), market),
+            "asks": render.levels(rows(snapshot.asks), market),
         }
-        return seq, message("book", f"book:{symbol}", data)
+        return snapshot.seq, message("book", f"book:{symbol}", data)
 
     # --- the tap -----------------------------------------------------------------------------
 

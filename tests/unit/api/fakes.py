@@ -22,7 +22,7 @@ from oms.events import (
     command_decoder,
     encode,
 )
-from oms.marketdata import MarketListener
+from oms.marketdata import BookSnapshot, MarketListener
 from oms.store import Store
 from oms_core import ConsolidatedBook, InstrumentRegistry
 
@@ -56,6 +56,22 @@ class FakeMarkets:
 
     def book_seq(self, symbol: str) -> int:
         return self.seqs[symbol]
+
+    def book_snapshot(self, symbol: str, levels: int = 20) -> BookSnapshot | None:
+        """The fake publishes every change at once, so its live book is the published one."""
+        book = self.books.get(symbol)
+        if book is None:
+            return None
+        inst = self._registry.get(symbol)
+
+        def text(rows: object) -> list[tuple[str, str]]:
+            return [
+                (str(inst.ticks_to_price(int(p))), str(inst.lots_to_qty(int(q))))
+                for p, q in rows  # type: ignore[attr-defined]
+            ]
+
+        bids, asks = book.depth(levels)
+        return BookSnapshot(symbol, self.seqs[symbol], text(bids), text(asks), 0)
 
     def subscribe(self, listener: MarketListener) -> Callable[[], None]:
         return lambda: None
