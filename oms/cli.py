@@ -80,7 +80,7 @@ async def _up(settings: Settings) -> None:
             app,
             address=settings.host,
             port=settings.port,
-            interface=Interfaces.ASGINL,
+            interface=Interfaces.ASGI,  # the app's lifespan starts its WebSocket gateway
             websockets=True,
             log_enabled=False,
         )

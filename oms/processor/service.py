@@ -170,6 +170,7 @@ class ProcessorService:
         self._tasks: list[asyncio.Task[None]] = []
         self._consumer: Consumer | None = None
         self._write_lock = asyncio.Lock()
+        self._resend: list[int] = []  # recovered orders, sent once the venues run
         for venue in self._venues.values():
             venue.connect(self._on_reports)
 
@@ -223,13 +224,18 @@ class ProcessorService:
         live.cancel_when_acked = o.status == "PENDING_CANCEL"
         self._live[o.order_id] = live
         self._open_by_account.setdefault(o.account, set()).add(o.order_id)
-        self._send(view, live)
+        self._resend.append(o.order_id)
 
     # --- running -----------------------------------------------------------------------------
 
     async def start(self) -> None:
         for venue in self._venues.values():
             await venue.start()
+        for order_id in self._resend:
+            view = self.table.get(order_id)
+            if view is not None:
+                self._send(view, self._live[order_id])
+        self._resend.clear()
         self._consumer = self._bus.consumer(self._group, [ORDERS])
         self._tasks = [
             asyncio.create_task(self._run_instructions(self._consumer), name="processor-orders"),

@@ -79,6 +79,14 @@ MARGIN_CALL = Decimal(1)
 _ATOM = Decimal("1e-8")
 
 
+COUNT_LIMITS = frozenset({"max_open_orders", "max_orders_per_second", "default_leverage"})
+
+
+def limit_values(limits: dict[str, str]) -> dict[str, str | int]:
+    """Limits as the engine takes them: counts as integers, amounts and rates as exact text."""
+    return {k: int(v) if k in COUNT_LIMITS else v for k, v in limits.items()}
+
+
 def _text(value: Decimal | None) -> str | None:
     """Plain decimal text, at most 8 decimals (money atoms), rounded away from zero."""
     if value is None:
@@ -126,7 +134,7 @@ class RiskService:
         return inst.base, inst.quote
 
     def _open_account(self, config: AccountConfig) -> None:
-        idx = self.engine.add_account(config.name, **config.limits)
+        idx = self.engine.add_account(config.name, **limit_values(config.limits))
         self._account[config.name] = idx
         for asset, amount in config.deposits.items():
             self.engine.deposit(idx, asset, amount)
@@ -283,7 +291,7 @@ class RiskService:
             if idx is None:
                 log.warning("limits for unknown account %s ignored", cmd.account)
                 return
-            self.engine.set_limits(idx, **cmd.limits)
+            self.engine.set_limits(idx, **limit_values(cmd.limits))
             self._dirty.add(cmd.account)
 
     def _decide(self, o: NewOrder) -> OrderAccepted | OrderRejected:

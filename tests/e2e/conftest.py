@@ -129,7 +129,7 @@ async def eventually(check: Callable[[], object], timeout: float = 10.0) -> None
         try:
             await check()  # type: ignore[misc]
             return
-        except AssertionError:
+        except (AssertionError, LookupError):
             await asyncio.sleep(0.1)
     await check()  # type: ignore[misc]
 
