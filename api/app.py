@@ -38,19 +38,22 @@ def create_app(
     settings: Settings | None = None,
     runtime: Runtime | None = None,
     *,
-    heartbeat_s: float = 10.0,
-    ws_queue_limit: int = 1000,
+    heartbeat_s: float | None = None,
+    ws_queue_limit: int | None = None,
 ) -> Starlette:
     """Build the API.
 
     Args:
         settings: defaults to the runtime's, else read from the environment.
         runtime: an OMS already running (tests); None enters ``create_runtime`` at startup.
-        heartbeat_s: seconds between WebSocket heartbeats.
-        ws_queue_limit: per-connection buffer of private messages (and of book diffs).
+        heartbeat_s: seconds between WebSocket heartbeats (default: the settings').
+        ws_queue_limit: per-connection buffer of private messages and book diffs (default:
+            the settings').
     """
     if settings is None:
         settings = runtime.settings if runtime is not None else Settings()
+    heartbeat_s = heartbeat_s if heartbeat_s is not None else settings.ws_heartbeat_s
+    ws_queue_limit = ws_queue_limit if ws_queue_limit is not None else settings.ws_queue_limit
     metrics = ApiMetrics()
 
     @asynccontextmanager

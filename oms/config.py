@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         2.0, gt=0, le=30, description="How long respType=RESULT waits for the decision."
     )
     max_body_bytes: int = Field(16_384, ge=256, description="Largest accepted request body.")
+    ws_heartbeat_s: float = Field(
+        10.0, gt=0, le=300, description="Seconds between WebSocket heartbeats."
+    )
+    ws_queue_limit: int = Field(
+        1000, ge=10, description="Messages buffered per WebSocket before a slow client is cut."
+    )
     dashboard_dir: Path | None = Field(
         None, description="Built dashboard to serve at / (default: frontend/dist if present)."
     )

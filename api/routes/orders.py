@@ -232,7 +232,13 @@ async def get_order_by_client_id(call: Call) -> Response:
     api = call.api
     account = call.caller.account
     client_order_id = call.request.path_params["clientOrderId"]
-    order = await api.runtime.store.get_order_by_client_id(account, client_order_id)
+    order: OrderUpdate | NewOrder | None = await api.runtime.store.get_order_by_client_id(
+        account, client_order_id
+    )
+    if order is None:
+        # Accepted but not stored yet: the claim holds the order as the API accepted it.
+        record = await api.runtime.idempotency.by_client_id(account, client_order_id)
+        order = new_order_decoder.decode(record) if record is not None else None
     if order is None:
         raise ApiError("ORDER_NOT_FOUND", f"no order with clientOrderId {client_order_id[:64]!r}")
     return json_response(_view(order, api))

@@ -18,6 +18,10 @@ class IdempotencyStore(Protocol):
         """Store ``record`` unless the key is taken; return the existing record if it is."""
         ...
 
+    async def by_client_id(self, account: str, client_order_id: str) -> bytes | None:
+        """The record claimed for ``(account, client_order_id)``, if still remembered."""
+        ...
+
     async def by_order_id(self, order_id: int) -> bytes | None:
         """The record of a recently claimed order (for reads before the store has it)."""
         ...

@@ -29,6 +29,10 @@ class MemoryIdempotencyStore:
         self._by_order_id[order_id] = record
         return None
 
+    async def by_client_id(self, account: str, client_order_id: str) -> bytes | None:
+        entry = self._by_client_id.get((account, client_order_id))
+        return entry[2] if entry is not None else None
+
     async def by_order_id(self, order_id: int) -> bytes | None:
         return self._by_order_id.get(order_id)
 

@@ -82,6 +82,9 @@ async def test_pending_order_is_readable_before_the_store_has_it(alice: Caller) 
     response = await alice.send("GET", f"/v1/orders/{placed['orderId']}")
     assert response.status_code == 200
     assert conforms(response.content, Order).status == "PENDING_NEW"
+    by_client = await alice.send("GET", f"/v1/orders/by-client-id/{placed['clientOrderId']}")
+    assert by_client.status_code == 200
+    assert conforms(by_client.content, Order).order_id == placed["orderId"]
 
 
 async def test_stored_order_is_read_from_the_store(alice: Caller, processor: FakeProcessor) -> None:
