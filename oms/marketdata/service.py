@@ -60,6 +60,7 @@ class _SymbolState:
         "mark_dirty",
         "mark_due_ns",
         "published",
+        "snapshot_due_ns",
         "ticker_dirty",
         "ticker_due_ns",
         "trades",
@@ -74,7 +75,7 @@ class _SymbolState:
         self.window = TradeWindow()
         self.mark: int | None = None
         self.book_dirty = self.mark_dirty = self.ticker_dirty = False
-        self.book_due_ns = self.mark_due_ns = self.ticker_due_ns = 0
+        self.book_due_ns = self.mark_due_ns = self.ticker_due_ns = self.snapshot_due_ns = 0
 
 
 class MarketDataService:
@@ -86,6 +87,9 @@ class MarketDataService:
         bus: where events are published (None: listeners only, e.g. in tests).
         depth: levels per side kept in step by ``BookUpdate`` diffs.
         book_interval_ms, mark_interval_ms, ticker_interval_ms: the per-symbol throttles.
+        snapshot_interval_ms: how often the whole published top goes out again as a
+            ``BookUpdate`` with ``snapshot=True`` (same ``seq`` as the last diff), so a reader
+            that joined late or missed a diff converges without asking.
         poll_interval_ms: the period of the loop started by ``start``.
         trade_history: prints kept per symbol for ``recent_trades``.
         clock: wall-clock nanoseconds, for event times and throttles.
@@ -101,6 +105,7 @@ class MarketDataService:
         book_interval_ms: float = 100.0,
         mark_interval_ms: float = 100.0,
         ticker_interval_ms: float = 1000.0,
+        snapshot_interval_ms: float = 5000.0,
         poll_interval_ms: float = 25.0,
         trade_history: int = 500,
         clock: Callable[[], int] = time.time_ns,
@@ -112,6 +117,7 @@ class MarketDataService:
         self._book_interval_ns = int(book_interval_ms * _MS)
         self._mark_interval_ns = int(mark_interval_ms * _MS)
         self._ticker_interval_ns = int(ticker_interval_ms * _MS)
+        self._snapshot_interval_ns = int(snapshot_interval_ms * _MS)
         self._poll_interval_s = poll_interval_ms / 1000
         self._clock = clock
         self._states = {s: _SymbolState(registry.get(s), trade_history) for s in registry.symbols()}
@@ -220,6 +226,16 @@ class MarketDataService:
             if changed is not None:
                 seq = state.published.seq
                 events.append(BookUpdate(symbol, seq, *changed, now_ns, snapshot=seq == 1))
+                if seq == 1:
+                    state.snapshot_due_ns = now_ns + self._snapshot_interval_ns
+        if state.published.seq and now_ns >= state.snapshot_due_ns:
+            state.snapshot_due_ns = now_ns + self._snapshot_interval_ns
+            top = state.published
+            whole_bids = sorted(top.bids.items(), reverse=True)
+            whole_asks = sorted(top.asks.items())
+            events.append(
+                BookUpdate(symbol, top.seq, whole_bids, whole_asks, now_ns, snapshot=True)
+            )
         if state.mark_dirty and now_ns >= state.mark_due_ns:
             state.mark_dirty = False
             state.mark_due_ns = now_ns + self._mark_interval_ns
