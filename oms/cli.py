@@ -10,12 +10,12 @@ import argparse
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 
 from oms.config import Settings
-
-_SERVICES = ("api", "processor", "risk", "marketdata")
+from oms.runtime import ROLES, Role
 
 
 def _settings_help() -> str:
@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--accounts-file", help="TOML file of accounts (OMS_ACCOUNTS_FILE)")
     common.add_argument("--marketdata", help="'sim' or 'replay:PATH' (OMS_MARKETDATA)")
     common.add_argument("--log-format", choices=["auto", "json", "text"], help="OMS_LOG_FORMAT")
-    sub.add_parser(
+    up = sub.add_parser(
         "up",
         parents=[common],
         help="run all four services in one process (embedded bus, SQLite store)",
@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         "process, on the in-process bus and a SQLite file, and serve the dashboard.",
         epilog=_settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    up.add_argument(
+        "--distributed",
+        action="store_true",
+        help="run each service as its own process on the configured servers "
+        "(OMS_BUS=kafka://…, OMS_STORE=mongodb://…, OMS_IDEMPOTENCY=redis://…)",
     )
     serve = sub.add_parser(
         "serve",
@@ -55,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("service", choices=_SERVICES)
+    serve.add_argument("service", choices=ROLES)
     return parser
 
 
@@ -67,29 +73,61 @@ def _apply(args: argparse.Namespace) -> Settings:
     return Settings()
 
 
-async def _up(settings: Settings) -> None:
+async def _serve(settings: Settings, roles: Sequence[Role]) -> None:
+    """Run ``roles`` in this process and serve HTTP until SIGINT/SIGTERM: the API when it is
+    one of them, else the probe routes (health, readiness, metrics)."""
     from granian.constants import Interfaces
     from granian.server.embed import Server
 
     from api.app import create_app
+    from oms.probes import create_probe_app
     from oms.runtime import create_runtime
 
-    async with create_runtime(settings) as runtime:
-        app = create_app(settings, runtime)
+    async with create_runtime(settings, roles) as runtime:
+        if "api" in roles:
+            app = create_app(settings, runtime)
+        else:
+            app = create_probe_app(runtime.ready, "+".join(roles))
         server = Server(
             app,
             address=settings.host,
             port=settings.port,
-            interface=Interfaces.ASGI,  # the app's lifespan starts its WebSocket gateway
-            websockets=True,
+            interface=Interfaces.ASGI,  # the lifespan starts the API's WebSocket gateway
+            websockets="api" in roles,
             log_enabled=False,
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, server.stop)
-        _banner(settings, runtime.accounts)
+        if len(roles) == len(ROLES):
+            _banner(settings, runtime.accounts)
+        else:
+            print(f"oms serve {'+'.join(roles)}: http://{settings.host}:{settings.port}/readyz",
+                  flush=True)  # fmt: skip
         await server.serve()
         print("oms: stopping (finishing work in hand, flushing the store)", file=sys.stderr)
+
+
+def _up_distributed(settings: Settings) -> int:
+    """One child process per service (API on OMS_PORT, the others on the next ports), all on
+    the configured servers; Ctrl-C stops them all."""
+    children: list[subprocess.Popen[bytes]] = []
+    for i, role in enumerate(("marketdata", "risk", "processor", "api")):
+        port = settings.port if role == "api" else settings.port + 1 + i
+        env = {**os.environ, "OMS_PORT": str(port)}
+        children.append(
+            subprocess.Popen([sys.executable, "-m", "oms", "serve", role], env=env)  # noqa: S603
+        )
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    codes = [child.wait() for child in children]
+    return max(codes, default=0)
 
 
 def _banner(settings: Settings, accounts: Sequence[object]) -> None:
@@ -115,20 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from oms import logs
 
     logs.configure(settings.log_format, settings.log_level)
-    if args.command == "serve":
-        if not settings.bus.startswith("kafka://"):
-            print(
-                f"oms serve {args.service}: separate processes need a shared bus; set "
-                f"OMS_BUS=kafka://HOST:PORT (got {settings.bus!r}). `oms up` runs everything "
-                "in one process instead.",
-                file=sys.stderr,
-            )
-            return 2
-        print("oms serve: the Kafka bus adapter is not part of this build yet", file=sys.stderr)
-        return 2
     import uvloop
 
-    uvloop.run(_up(settings))
+    from oms.runtime import UnsupportedBackendError
+
+    if args.command == "up" and args.distributed:
+        return _up_distributed(settings)
+    roles: Sequence[Role] = ROLES if args.command == "up" else (args.service,)
+    try:
+        uvloop.run(_serve(settings, roles))
+    except UnsupportedBackendError as exc:
+        print(f"oms: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

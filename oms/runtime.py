@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlparse
 
 from oms.bus import Bus
@@ -20,7 +21,8 @@ from oms.config import AccountConfig, Settings, load_accounts, write_demo_accoun
 from oms.idempotency import IdempotencyStore
 from oms.idempotency.memory import MemoryIdempotencyStore
 from oms.marketdata import MarketView
-from oms.marketdata.service import create_marketdata
+from oms.marketdata.follower import MarketFollower
+from oms.marketdata.service import MarketDataService, create_marketdata
 from oms.processor.service import ProcessorService
 from oms.risk.service import RiskService
 from oms.store import Store
@@ -59,75 +61,118 @@ def ensure_accounts(settings: Settings) -> list[AccountConfig]:
     return write_demo_accounts(path)
 
 
-def open_bus(settings: Settings) -> Bus:
+Role = Literal["marketdata", "risk", "processor", "api"]
+ROLES: tuple[Role, ...] = ("marketdata", "risk", "processor", "api")
+"""The four services, in the order they start (and stop in reverse)."""
+
+
+async def open_bus(settings: Settings) -> Bus:
     scheme = urlparse(settings.bus).scheme
     if scheme == "memory":
         return MemoryBus(settings.data_dir / "bus.db")
-    raise UnsupportedBackendError("OMS_BUS", settings.bus, "memory://")
+    if scheme == "kafka":
+        from oms.bus.kafka import KafkaBus
+
+        return await KafkaBus.connect(settings.bus)
+    raise UnsupportedBackendError("OMS_BUS", settings.bus, "memory://, kafka://HOST:PORT")
 
 
-def open_store(settings: Settings) -> Store:
+async def open_store(settings: Settings) -> Store:
     url = settings.store_url
-    if urlparse(url).scheme == "sqlite":
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
         return SqliteStore.from_url(url)
-    raise UnsupportedBackendError("OMS_STORE", url, "sqlite:///PATH")
+    if scheme in ("mongodb", "mongodb+srv"):
+        from oms.store.mongo import MongoStore
+
+        return await MongoStore.connect(url)
+    raise UnsupportedBackendError("OMS_STORE", url, "sqlite:///PATH, mongodb://…")
 
 
-def open_idempotency(settings: Settings) -> IdempotencyStore:
-    if urlparse(settings.idempotency).scheme == "memory":
+async def open_idempotency(settings: Settings) -> IdempotencyStore:
+    scheme = urlparse(settings.idempotency).scheme
+    if scheme == "memory":
         return MemoryIdempotencyStore()
-    raise UnsupportedBackendError("OMS_IDEMPOTENCY", settings.idempotency, "memory://")
+    if scheme in ("redis", "rediss"):
+        from oms.idempotency.redis import RedisIdempotencyStore
+
+        return await RedisIdempotencyStore.connect(settings.idempotency)
+    raise UnsupportedBackendError(
+        "OMS_IDEMPOTENCY", settings.idempotency, "memory://, redis://HOST:PORT/DB"
+    )
 
 
 class UnsupportedBackendError(ValueError):
-    """A backend URL names a scheme this build cannot open."""
+    """A backend URL names a scheme this build cannot open, or a mode it cannot serve."""
 
     def __init__(self, variable: str, url: str, supported: str) -> None:
-        super().__init__(f"{variable}={url!r}: unsupported scheme (supported: {supported})")
+        super().__init__(f"{variable}={url!r}: unsupported (supported: {supported})")
 
 
 @asynccontextmanager
-async def create_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    """Start the whole embedded OMS (market data, risk, processor, simulated venue).
+async def create_runtime(
+    settings: Settings, roles: Collection[Role] = ROLES
+) -> AsyncIterator[Runtime]:
+    """Start the services named by ``roles`` in this process (all four: the embedded OMS).
 
-    On exit the services stop in reverse order: the processor and risk finish the batch in
-    hand and write it, market data stops, then the store and the bus flush and close.
+    A process without market data follows the market data topic instead (the API needs books
+    and tickers, the simulated venue books and marks). On exit the services stop in reverse
+    order: the processor and risk finish the batch in hand and write it, market data stops,
+    then the store and the bus flush and close.
     """
+    roles = [r for r in ROLES if r in roles]
+    if urlparse(settings.bus).scheme == "memory" and len(roles) < len(ROLES):
+        raise UnsupportedBackendError(
+            "OMS_BUS", settings.bus, "a bus every process reaches (kafka://) for one service"
+        )
     registry = load_registry(settings)
     accounts = ensure_accounts(settings)
     traders = [a for a in accounts if a.role == "trader"]
+    started = False
     async with AsyncExitStack() as stack:
-        bus = open_bus(settings)
+        bus = await open_bus(settings)
         stack.push_async_callback(bus.close)
-        store = open_store(settings)
+        store = await open_store(settings)
         stack.push_async_callback(store.close)
-        idempotency = open_idempotency(settings)
+        idempotency = await open_idempotency(settings)
         stack.push_async_callback(idempotency.close)
 
-        markets = create_marketdata(settings, registry, bus)
+        markets: MarketDataService | MarketFollower
+        if "marketdata" in roles:
+            markets = create_marketdata(settings, registry, bus)
+        else:
+            markets = MarketFollower(registry, bus, role="+".join(roles))
         await markets.start()
         stack.push_async_callback(markets.stop)
 
-        risk = RiskService(registry, traders, bus, store)
-        venue = SimVenue(
-            "SIM",
-            registry,
-            markets,
-            latency_ms=settings.venue_latency_ms,
-            positions=risk.position_lots,
-        )
-        processor = ProcessorService(
-            registry, [a.name for a in traders], bus, store, {"SIM": venue}
-        )
-        await risk.recover()
-        await processor.recover()
-        await risk.start()
-        stack.push_async_callback(risk.stop)
-        await processor.start()
-        stack.push_async_callback(processor.stop)
+        risk = RiskService(registry, traders, bus, store) if "risk" in roles else None
+        if risk is not None:
+            await risk.recover()
+            await risk.start()
+            stack.push_async_callback(risk.stop)
+        if "processor" in roles:
+            venue = SimVenue(
+                "SIM",
+                registry,
+                markets,
+                latency_ms=settings.venue_latency_ms,
+                # Reduce-only capping needs positions; in its own process risk has checked.
+                positions=risk.position_lots if risk is not None else None,
+            )
+            names = [a.name for a in traders]
+            processor = ProcessorService(registry, names, bus, store, {"SIM": venue})
+            await processor.recover()
+            await processor.start()
+            stack.push_async_callback(processor.stop)
 
         # Everything allocated so far lives for the whole run: keep the collector off it.
         gc.collect()
         gc.freeze()
-        log.info("embedded OMS running: %d accounts, %d markets", len(traders), len(registry))
-        yield Runtime(settings, registry, accounts, bus, store, idempotency, markets)
+        started = True
+        log.info(
+            "running %s: %d accounts, %d markets", "+".join(roles), len(traders), len(registry)
+        )
+        yield Runtime(
+            settings, registry, accounts, bus, store, idempotency, markets, lambda: started
+        )
+        started = False
