@@ -29,6 +29,7 @@ from api.stream import stream_endpoint
 from oms.bus import BusUnavailableError
 from oms.client import STREAM_PATH
 from oms.config import Settings
+from oms.idempotency import IdempotencyUnavailableError
 from oms.ids import OrderIdGenerator
 from oms.runtime import Runtime
 from oms.store import StoreUnavailableError
@@ -96,6 +97,7 @@ def create_app(
             HTTPException: handle_exception,
             BusUnavailableError: handle_exception,
             StoreUnavailableError: handle_exception,
+            IdempotencyUnavailableError: handle_exception,
             Exception: handle_exception,
         },
         lifespan=lifespan,

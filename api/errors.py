@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from oms.bus import BusUnavailableError
+from oms.idempotency import IdempotencyUnavailableError
 from oms.store import StoreUnavailableError
 
 _log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ ErrorCode = Literal[
     "BODY_TOO_LARGE",
     "BUS_UNAVAILABLE",
     "STORE_UNAVAILABLE",
+    "IDEMPOTENCY_UNAVAILABLE",
     "NOT_READY",
     "INTERNAL",
 ]
@@ -92,6 +94,9 @@ ERRORS: Final[dict[ErrorCode, ErrorSpec]] = {
     "BODY_TOO_LARGE": ErrorSpec(413, "The body is larger than the configured maximum."),
     "BUS_UNAVAILABLE": ErrorSpec(503, "The command could not be made durable; retry.", True),
     "STORE_UNAVAILABLE": ErrorSpec(503, "The store cannot be read now; retry.", True),
+    "IDEMPOTENCY_UNAVAILABLE": ErrorSpec(
+        503, "clientOrderId uniqueness cannot be checked now; nothing was accepted; retry.", True
+    ),
     "NOT_READY": ErrorSpec(503, "The process is starting or stopping.", True),
     "INTERNAL": ErrorSpec(500, "A bug: no input should produce this. Please report it."),
 }
@@ -166,6 +171,8 @@ def to_api_error(exc: Exception) -> ApiError:
         return ApiError("BUS_UNAVAILABLE", "the message bus is unavailable; retry")
     if isinstance(exc, StoreUnavailableError):
         return ApiError("STORE_UNAVAILABLE", "the store is unavailable; retry")
+    if isinstance(exc, IdempotencyUnavailableError):
+        return ApiError("IDEMPOTENCY_UNAVAILABLE", "the idempotency store is unavailable; retry")
     if isinstance(exc, HTTPException) and exc.status_code in _ROUTER_ERRORS:
         return _ROUTER_ERRORS[exc.status_code]
     return ApiError("INTERNAL", "internal error")

@@ -29,4 +29,11 @@ class IdempotencyStore(Protocol):
     async def close(self) -> None: ...
 
 
-__all__ = ["IdempotencyStore"]
+class IdempotencyUnavailableError(Exception):
+    """The claim store cannot answer: the API refuses the order (503) rather than risk a
+    duplicate."""
+
+    code = "IDEMPOTENCY_UNAVAILABLE"
+
+
+__all__ = ["IdempotencyStore", "IdempotencyUnavailableError"]
