@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from oms.client import OmsClient, Order
-from tests.e2e.server import OmsProcess
+from tests.e2e.server import OmsCluster, OmsProcess
+from tests.integration.conftest import KAFKA_URL, MONGO_URL, require_server
 
 pytestmark = pytest.mark.e2e
 
@@ -68,44 +69,67 @@ def start_oms(data_dir: Path) -> OmsProcess:
     return server
 
 
-@pytest.fixture(scope="module")
-def oms_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OmsProcess]:
-    server = start_oms(tmp_path_factory.mktemp("oms"))
+REDIS_E2E_URL = "redis://127.0.0.1:6379/14"
+
+
+def start_cluster(data_dir: Path) -> OmsCluster:
+    """The four services as separate processes on the real servers (skipped on a laptop
+    without them, a failure under CI=true)."""
+    kafka = require_server("Kafka", KAFKA_URL, 9092)
+    mongo = require_server("FerretDB", MONGO_URL, 27017)
+    redis = require_server("Redis", REDIS_E2E_URL, 6379)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "accounts.toml").write_text(ACCOUNTS)
+    cluster = OmsCluster(data_dir, kafka, mongo, redis)
+    cluster.start()
+    return cluster
+
+
+Server = OmsProcess | OmsCluster
+
+
+@pytest.fixture(scope="module", params=["embedded", "distributed"])
+def oms_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The same OMS both ways: `oms up`, and the four services on Kafka, Redis and FerretDB."""
+    data_dir = tmp_path_factory.mktemp(request.param)
+    server: Server = start_oms(data_dir) if request.param == "embedded" else start_cluster(data_dir)
     yield server
     assert server.stop() == 0, server.log()
 
 
-def client_for(server: OmsProcess, name: str) -> OmsClient:
+def client_for(server: Server, name: str) -> OmsClient:
     account = server.accounts()[name]
     return OmsClient(server.url, account.api_key, account.api_secret)
 
 
 @pytest.fixture
-async def alice(oms_server: OmsProcess) -> AsyncIterator[OmsClient]:
+async def alice(oms_server: Server) -> AsyncIterator[OmsClient]:
     async with client_for(oms_server, "alice") as c:
         yield c
 
 
 @pytest.fixture
-async def bob(oms_server: OmsProcess) -> AsyncIterator[OmsClient]:
+async def bob(oms_server: Server) -> AsyncIterator[OmsClient]:
     async with client_for(oms_server, "bob") as c:
         yield c
 
 
 @pytest.fixture
-async def carol(oms_server: OmsProcess) -> AsyncIterator[OmsClient]:
+async def carol(oms_server: Server) -> AsyncIterator[OmsClient]:
     async with client_for(oms_server, "carol") as c:
         yield c
 
 
 @pytest.fixture
-async def dave(oms_server: OmsProcess) -> AsyncIterator[OmsClient]:
+async def dave(oms_server: Server) -> AsyncIterator[OmsClient]:
     async with client_for(oms_server, "dave") as c:
         yield c
 
 
 @pytest.fixture
-async def admin(oms_server: OmsProcess) -> AsyncIterator[OmsClient]:
+async def admin(oms_server: Server) -> AsyncIterator[OmsClient]:
     async with client_for(oms_server, "admin") as c:
         yield c
 
