@@ -43,6 +43,7 @@ from oms.events import (
     encode,
     instruction_decoder,
 )
+from oms.retry import until_done
 from oms.store import Store
 from oms.venue import (
     Acked,
@@ -247,18 +248,31 @@ class ProcessorService:
         self._stopping.set()
         self._reported.set()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("processor stopped with work it could not write")
         for venue in self._venues.values():
             await venue.stop()
         if self._reports:
-            await self._handle_reports()
+            try:
+                await self._handle_reports()
+            except Exception:
+                log.exception("processor could not write the last venue reports")
         if self._consumer is not None:
             await self._consumer.close()
 
     async def _run_instructions(self, consumer: Consumer) -> None:
         while not self._stopping.is_set():
-            records = await consumer.fetch(1000, timeout=0.05)
+            try:
+                records = await consumer.fetch(1000, timeout=0.05)
+            except Exception:
+                log.exception("processor could not read the bus; retrying")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), 1.0)
+                continue
             if not records:
                 continue
             batch = _Batch()
@@ -268,7 +282,7 @@ class ProcessorService:
                 except Exception:
                     log.exception("processor skipped an instruction it could not handle")
             await self._flush(batch)
-            await consumer.commit()
+            await until_done(consumer.commit, "processor: committing offsets", self._stopping)
 
     async def _run_reports(self) -> None:
         while not self._stopping.is_set():
@@ -294,9 +308,14 @@ class ProcessorService:
     async def _flush(self, batch: _Batch) -> None:
         if not batch:
             return
-        async with self._write_lock:  # reports and instructions must reach the store in order
+
+        async def write_and_publish() -> None:
             await self._store.write(list(batch.updates.values()), batch.executions)
             await self._bus.publish_many(EVENTS, batch.published)
+
+        async with self._write_lock:  # reports and instructions must reach the store in order
+            # While the store or the bus is down, processing waits here; nothing is dropped.
+            await until_done(write_and_publish, "processor: storing order changes", self._stopping)
         for order_id, update in batch.updates.items():
             if update.status in TERMINAL_STATUSES and order_id in self._live:
                 self._forget(order_id)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Iterable
 from decimal import ROUND_UP, Decimal
 
 import oms_core
-from oms.bus import Bus, Consumer
+from oms.bus import Bus, Consumer, Record
 from oms.config import AccountConfig
 from oms.events import (
     ACCOUNTS,
@@ -53,6 +54,7 @@ from oms.events import (
     event_decoder,
     market_decoder,
 )
+from oms.retry import until_done
 from oms.store import Store
 from oms_core import InstrumentRegistry, OrderType, RiskEngine, Side, TradingState
 
@@ -227,15 +229,29 @@ class RiskService:
         """Finish the batch in hand, write the last snapshots, close the consumers."""
         self._stopping.set()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
-        await self._write_snapshots()
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("risk stopped with work it could not write (the bus replays it)")
+        with contextlib.suppress(Exception):
+            await self._write_snapshots()
         for consumer in self._consumers:
             await consumer.close()
 
+    async def _fetch(self, consumer: Consumer) -> list[Record]:
+        try:
+            return await consumer.fetch(1000, timeout=0.05)
+        except Exception:
+            log.exception("risk could not read the bus; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), 1.0)
+            return []
+
     async def _run_flow(self, consumer: Consumer) -> None:
         while not self._stopping.is_set():
-            records = await consumer.fetch(1000, timeout=0.05)
+            records = await self._fetch(consumer)
             if not records:
                 continue
             out: list[tuple[str, bytes]] = []
@@ -248,12 +264,16 @@ class RiskService:
                 except Exception:
                     log.exception("risk skipped a message it could not handle (%s)", r.topic)
             if out:
-                await self._bus.publish_many(ORDERS, out)
-            await consumer.commit()
+                await until_done(
+                    functools.partial(self._bus.publish_many, ORDERS, out),
+                    "risk: publishing decisions",
+                    self._stopping,
+                )
+            await until_done(consumer.commit, "risk: committing offsets", self._stopping)
 
     async def _run_marks(self, consumer: Consumer) -> None:
         while not self._stopping.is_set():
-            for r in await consumer.fetch(1000, timeout=0.05):
+            for r in await self._fetch(consumer):
                 event = market_decoder.decode(r.value)
                 if isinstance(event, MarkPrice):
                     idx = self._instrument.get(event.symbol)

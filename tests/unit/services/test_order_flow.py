@@ -32,6 +32,7 @@ from oms.events import (
 )
 from oms.processor.service import ProcessorService
 from oms.risk.service import RiskService
+from oms.store import StoreUnavailableError
 from oms.store.sqlite import SqliteStore
 from oms.venue import (
     Acked,
@@ -291,3 +292,36 @@ async def test_restart_recovers_open_orders_fills_and_positions(tmp_path: Path) 
     assert stored is not None
     assert stored.seq == u.seq
     await second.stop()
+
+
+class FlakyStore(SqliteStore):
+    """The real store, which fails every write while ``down`` is set (a database outage)."""
+
+    down = False
+    failed = 0
+
+    async def write(self, *args: object, **kwargs: object) -> None:
+        if self.down:
+            self.failed += 1
+            raise StoreUnavailableError("database down")
+        await super().write(*args, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_processing_pauses_while_the_store_is_down_and_loses_nothing(tmp_path: Path) -> None:
+    oms = Oms(tmp_path, ScriptedVenue())
+    flaky = FlakyStore(tmp_path / "flaky.db")
+    oms.store = oms.risk._store = oms.processor._store = flaky  # type: ignore[misc]
+    await oms.start()
+    flaky.down = True
+    oid = await oms.place("MARKET", qty=100, price=0)
+    await eventually(lambda: flaky.failed >= 2)
+    assert await flaky.get_order(oid) is None
+    flaky.down = False
+    u = await oms.until(oid, lambda u: u.status == "FILLED")
+    stored = await flaky.get_order(oid)
+    assert stored is not None
+    assert stored.seq == u.seq
+    execs, _ = await flaky.list_executions("alice")
+    assert [e.qty for e in execs] == [100]
+    await eventually(lambda: oms.risk.position_lots("alice", "BTC-USDT-PERP") == 100)
+    await oms.stop()
