@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 EXT_STAMP := $(VENV)/.built
 RUST_SOURCES := $(shell find core_rs -type f \( -name '*.rs' -o -name '*.json' -o -name Cargo.toml \)) Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: help build run test lint test-rust test-python stubtest bench bench-quick bench-save bench-compare lock clean
+.PHONY: help build run test lint test-rust test-python stubtest bench bench-quick bench-save bench-compare lock clean services-up services-down services-status
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ build: $(EXT_STAMP) ## Build the Rust extension into the venv
 run: $(EXT_STAMP) ## Build everything, then start the OMS (embedded) on http://127.0.0.1:8000
 	$(PY) -m oms up
 
-test: lint test-rust stubtest test-python bench-quick ## Every check and every test suite
+test: lint test-rust stubtest services-up test-python bench-quick ## Every check and every test suite (starts the local servers)
 
 lint: $(STAMP) ## cargo fmt + clippy, ruff, mypy
 	cargo fmt --all --check
@@ -51,6 +51,15 @@ stubtest: $(EXT_STAMP) ## The .pyi stubs match the compiled module
 
 test-python: $(EXT_STAMP) ## pytest: unit, API and end-to-end tests (e2e starts `oms up`)
 	$(BIN)/pytest -q
+
+services-up: ## Install (if missing) and start Redis, Kafka and FerretDB on 127.0.0.1 (reused if running)
+	deploy/local/services.sh up
+
+services-down: ## Stop the local servers (their data stays under var/services/)
+	deploy/local/services.sh down
+
+services-status: ## Are the local servers up?
+	deploy/local/services.sh status
 
 bench: $(EXT_STAMP) ## The micro benchmarks (oms_core against pure-Python baselines)
 	mkdir -p var/bench
