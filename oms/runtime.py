@@ -161,8 +161,7 @@ async def create_runtime(
             )
             names = [a.name for a in traders]
             processor = ProcessorService(registry, names, bus, store, {"SIM": venue})
-            await processor.recover()
-            await processor.start()
+            await processor.start()  # recovers the open orders of the accounts it is given
             stack.push_async_callback(processor.stop)
 
         # Everything allocated so far lives for the whole run: keep the collector off it.

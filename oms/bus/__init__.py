@@ -7,9 +7,15 @@ they were published; a group's committed offset is where it resumes after a rest
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+Partition = tuple[str, int]
+"""``(topic, partition number)``."""
+
+RebalanceHook = Callable[[frozenset[Partition]], Awaitable[None]]
+"""Told which partitions a consumer gained (or lost) before it reads from them (again)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +52,24 @@ class Bus(Protocol):
         """Publish several ``(key, value)`` pairs; durable together when this returns."""
         ...
 
-    def consumer(self, group: str, topics: Sequence[str], *, from_latest: bool = False) -> Consumer:
+    def consumer(
+        self,
+        group: str,
+        topics: Sequence[str],
+        *,
+        from_latest: bool = False,
+        on_assigned: RebalanceHook | None = None,
+        on_revoked: RebalanceHook | None = None,
+    ) -> Consumer:
         """A consumer in ``group``; a new group starts at the oldest retained message, or at
-        the end with ``from_latest`` (for taps such as the WebSocket gateway)."""
+        the end with ``from_latest`` (a tap, such as the WebSocket gateway, reads every
+        partition). Group members share the partitions; ``on_assigned`` runs before a member
+        reads partitions it gained (rebuild the state of the keys they carry there), and
+        ``on_revoked`` when it loses some."""
+        ...
+
+    def partition_for(self, topic: str, key: str) -> int:
+        """The partition of ``topic`` that messages with ``key`` go to."""
         ...
 
     async def close(self) -> None: ...
@@ -60,4 +81,4 @@ class BusUnavailableError(Exception):
     code = "BUS_UNAVAILABLE"
 
 
-__all__ = ["Bus", "BusUnavailableError", "Consumer", "Record"]
+__all__ = ["Bus", "BusUnavailableError", "Consumer", "Partition", "RebalanceHook", "Record"]

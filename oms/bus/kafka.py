@@ -27,12 +27,16 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # type: ignore[import-untyped]
 from aiokafka.abc import ConsumerRebalanceListener  # type: ignore[import-untyped]
+from aiokafka.coordinator.assignors.range import (  # type: ignore[import-untyped]
+    RangePartitionAssignor,
+)
 from aiokafka.errors import (  # type: ignore[import-untyped]
     CommitFailedError,
     IllegalStateError,
     KafkaError,
     KafkaTimeoutError,
 )
+from aiokafka.partitioner import DefaultPartitioner  # type: ignore[import-untyped]
 from prometheus_client import CollectorRegistry, Gauge
 
 from oms.bus import BusUnavailableError, Record
@@ -113,7 +117,7 @@ class KafkaBus:
             BusUnavailableError: Kafka did not answer in time.
             TopicSetupError: the cluster refused to create a topic.
         """
-        created = await ensure_topics(self.config, self.topics)
+        created = await ensure_topics(self.config, [self.config.topic(t) for t in self.topics])
         if created:
             log.info("created Kafka topics %s (%d partitions)", created, self.config.partitions)
         await self._connected_producer()
@@ -138,8 +142,9 @@ class KafkaBus:
         deliveries: list[asyncio.Future[Any]] = []
         try:
             async with asyncio.timeout_at(deadline):
+                name = self.config.topic(topic)
                 for key, value in items:
-                    deliveries.append(await producer.send(topic, value, key.encode()))
+                    deliveries.append(await producer.send(name, value, key.encode()))
         except (TimeoutError, KafkaTimeoutError) as exc:
             self._discard(producer, deliveries)
             raise BusUnavailableError(f"Kafka did not take messages for {topic}: {exc!r}") from exc
@@ -230,6 +235,11 @@ class KafkaBus:
         self._consumers.add(consumer)
         return consumer
 
+    def partition_for(self, topic: str, key: str) -> int:
+        """The partition ``key`` goes to (Kafka's default partitioner: murmur2 of the key), so
+        a service can tell which accounts the partitions it was given carry."""
+        return int(DefaultPartitioner()(key.encode(), list(range(self.config.partitions)), []))
+
     async def close(self) -> None:
         """Stop the consumers, deliver what the producer holds (for at most the delivery
         timeout, else drop it), and close the connections."""
@@ -268,8 +278,8 @@ class KafkaConsumer:
         on_revoked: RebalanceHook | None,
         on_close: Callable[[KafkaConsumer], None],
     ) -> None:
-        self.group = group
-        self.topics = tuple(topics)
+        self.group = config.group(group)
+        self.topics = tuple(config.topic(t) for t in topics)
         self.assignment: frozenset[Partition] = frozenset()
         self._config = config
         self._from_latest = from_latest
@@ -301,9 +311,10 @@ class KafkaConsumer:
             raise BusUnavailableError(f"fetching for group {self.group} failed: {exc!r}") from exc
         records: list[Record] = []
         for tp, messages in batches.items():
+            topic = self._config.logical(tp.topic)
             for m in messages:
                 key = m.key.decode() if m.key is not None else ""
-                records.append(Record(m.topic, m.partition, m.offset, key, m.value or b""))
+                records.append(Record(topic, m.partition, m.offset, key, m.value or b""))
             self._uncommitted[tp] = messages[-1].offset + 1
         return records
 
@@ -345,7 +356,8 @@ class KafkaConsumer:
                 for tp in tps:
                     with contextlib.suppress(IllegalStateError):
                         position = await client.position(tp)
-                        lags[(tp.topic, tp.partition)] = max(0, int(ends[tp] or 0) - position)
+                        lag = max(0, int(ends[tp] or 0) - position)
+                        lags[(self._config.logical(tp.topic), tp.partition)] = lag
         except (KafkaError, TimeoutError) as exc:
             raise BusUnavailableError(f"lag of group {self.group} unknown: {exc!r}") from exc
         return lags
@@ -406,6 +418,9 @@ class KafkaConsumer:
             session_timeout_ms=config.session_timeout_ms,
             heartbeat_interval_ms=config.heartbeat_interval_ms,
             max_poll_interval_ms=config.max_poll_interval_ms,
+            # Partition i of every topic goes to the same member: risk reads an account's
+            # commands and events (same key, same partition number) in one place.
+            partition_assignment_strategy=(RangePartitionAssignor,),
         )
         try:
             await client.start()
@@ -436,15 +451,16 @@ class KafkaConsumer:
     # --- rebalances and lag --------------------------------------------------------------
 
     async def _assigned(self, tps: Iterable[Any]) -> None:
-        gained = frozenset((tp.topic, tp.partition) for tp in tps)
+        gained = frozenset((self._config.logical(tp.topic), tp.partition) for tp in tps)
         self.assignment = gained
         if self._on_assigned is not None:
             await self._on_assigned(gained)
 
     async def _revoked(self, tps: Iterable[Any]) -> None:
-        lost = frozenset((tp.topic, tp.partition) for tp in tps)
+        lost = frozenset((self._config.logical(tp.topic), tp.partition) for tp in tps)
+        taken = {(tp.topic, tp.partition) for tp in tps}
         self._uncommitted = {
-            tp: o for tp, o in self._uncommitted.items() if (tp.topic, tp.partition) not in lost
+            tp: o for tp, o in self._uncommitted.items() if (tp.topic, tp.partition) not in taken
         }
         self.assignment -= lost
         self._forget_lag(lost)

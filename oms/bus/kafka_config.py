@@ -20,6 +20,8 @@ name                       default      meaning
 ``sasl_mechanism``         PLAIN        PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
 ``ssl_cafile``             (system)     CA bundle for SSL/SASL_SSL; the system's CAs otherwise
 ``ssl_check_hostname``     true         verify the broker's certificate name
+``namespace``              (none)       prefix of every topic and group (``NS.oms.commands``):
+                                        several OMS instances, or test runs, on one cluster
 =========================  ===========  =======================================================
 
 ``linger_ms`` is 0 because aiokafka keeps one request in flight per broker: messages published
@@ -72,6 +74,7 @@ class KafkaConfig:
     sasl_password: str | None = None
     ssl_cafile: str | None = None
     ssl_check_hostname: bool = True
+    namespace: str = ""
 
     @classmethod
     def from_url(cls, url: str) -> KafkaConfig:
@@ -104,8 +107,23 @@ class KafkaConfig:
             raise KafkaUrlError(f"sasl_mechanism must be one of {sorted(_MECHANISMS)}")
         if self.security_protocol.startswith("SASL") and not self.sasl_username:
             raise KafkaUrlError(f"{self.security_protocol} needs USER:PASSWORD@ in the URL")
+        if self.namespace and not all(c.isalnum() or c in "-_" for c in self.namespace):
+            raise KafkaUrlError("namespace may hold letters, digits, '-' and '_' only")
         if self.heartbeat_interval_ms * 3 > self.session_timeout_ms:
             raise KafkaUrlError("heartbeat_interval_ms must be at most a third of the session")
+
+    def topic(self, name: str) -> str:
+        """The cluster's name of the OMS topic ``name``."""
+        return f"{self.namespace}.{name}" if self.namespace else name
+
+    def group(self, name: str) -> str:
+        return f"{self.namespace}.{name}" if self.namespace else name
+
+    def logical(self, topic: str) -> str:
+        """The OMS name of the cluster's ``topic`` (the namespace taken off)."""
+        if self.namespace and topic.startswith(self.namespace + "."):
+            return topic[len(self.namespace) + 1 :]
+        return topic
 
     def connection(self) -> dict[str, Any]:
         """The keyword arguments every aiokafka client takes to reach the cluster."""

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from oms.bus import Record
+from oms.bus import RebalanceHook, Record
 from oms.bus.journal import Journal, LogRow
 from oms.events import COMMANDS, EVENTS, ORDERS
 
@@ -59,15 +59,27 @@ class _Topic:
 
 
 class MemoryConsumer:
-    def __init__(self, bus: MemoryBus, group: str, topics: Sequence[str], start: dict[str, int]):
+    def __init__(
+        self,
+        bus: MemoryBus,
+        group: str,
+        topics: Sequence[str],
+        start: dict[str, int],
+        on_assigned: RebalanceHook | None = None,
+    ):
         self._bus = bus
         self.group = group
         self._topics = [bus.topic(t) for t in topics]
         self.positions = start
         self._committed = dict(start)
         self._closed = False
+        self._on_assigned = on_assigned
 
     async def fetch(self, max_records: int = 500, timeout: float = 0.1) -> list[Record]:
+        if self._on_assigned is not None:
+            # The only member of its group: it owns partition 0 of each topic from the start.
+            hook, self._on_assigned = self._on_assigned, None
+            await hook(frozenset((t.name, 0) for t in self._topics))
         records = self._read(max_records)
         if records or self._closed:
             return records
@@ -165,14 +177,20 @@ class MemoryBus:
             self._maybe_trim(log)
 
     def consumer(
-        self, group: str, topics: Sequence[str], *, from_latest: bool = False
+        self,
+        group: str,
+        topics: Sequence[str],
+        *,
+        from_latest: bool = False,
+        on_assigned: RebalanceHook | None = None,
+        on_revoked: RebalanceHook | None = None,
     ) -> MemoryConsumer:
         start = {}
         for name in topics:
             log = self.topic(name)
             committed = self._committed.get((group, name))
             start[name] = committed if committed is not None else log.end if from_latest else 0
-        consumer = MemoryConsumer(self, group, topics, start)
+        consumer = MemoryConsumer(self, group, topics, start, on_assigned)
         self._consumers.add(consumer)
         return consumer
 
@@ -183,6 +201,9 @@ class MemoryBus:
             durable = [(t, o) for t, o in offsets.items() if t in self._durable]
             if durable:
                 await self._journal.commit(group, durable)
+
+    def partition_for(self, topic: str, key: str) -> int:
+        return 0  # one partition per topic
 
     def forget(self, consumer: MemoryConsumer) -> None:
         self._consumers.discard(consumer)

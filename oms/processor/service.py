@@ -17,11 +17,12 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import oms_core
-from oms.bus import Bus, Consumer
+from oms.bus import Bus, Consumer, Partition
 from oms.events import (
     EVENTS,
     ORDERS,
@@ -70,6 +71,9 @@ from oms_core import (
 )
 
 log = logging.getLogger("oms.processor")
+
+_FINISHED_MEMORY = 200_000
+"""Finished order ids remembered to refuse a decision delivered again."""
 
 _SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 _TYPES = {
@@ -172,15 +176,26 @@ class ProcessorService:
         self._consumer: Consumer | None = None
         self._write_lock = asyncio.Lock()
         self._resend: list[int] = []  # recovered orders, sent once the venues run
+        # Orders that left memory: a decision delivered again (a publish that timed out and
+        # landed anyway, a replay) must not bring one back to life.
+        self._finished: deque[int] = deque()
+        self._finished_ids: set[int] = set()
         for venue in self._venues.values():
             venue.connect(self._on_reports)
 
     # --- recovery ----------------------------------------------------------------------------
 
-    async def recover(self) -> None:
-        """Rebuild every open order from the store and send what is left to its venue."""
-        orders = await self._store.open_orders()
+    async def recover(self, accounts: Iterable[str] | None = None) -> int:
+        """Rebuild the open orders (of ``accounts``, or all) from the store; they go to their
+        venue again once it runs. Orders already live here are left alone."""
+        if accounts is None:
+            orders = await self._store.open_orders()
+        else:
+            orders = [o for a in accounts for o in await self._store.open_orders(a)]
+        rebuilt = 0
         for o in orders:
+            if o.order_id in self._live:
+                continue
             fills: list[Execution] = []
             cursor: int | None = None
             while True:
@@ -191,7 +206,26 @@ class ProcessorService:
                 if cursor is None:
                     break
             self._rebuild(o, list(reversed(fills)))
-        log.info("processor recovered %d open orders", len(orders))
+            rebuilt += 1
+        return rebuilt
+
+    async def _on_assigned(self, gained: frozenset[Partition]) -> None:
+        """Take over the accounts whose orders now come here: rebuild and resend their open
+        orders (after a restart, or from a replica that died)."""
+        partitions = {p for topic, p in gained if topic == ORDERS}
+        accounts = [a for a in self._account if self._bus.partition_for(ORDERS, a) in partitions]
+        rebuilt = await self.recover(accounts)
+        self._send_recovered()
+        log.info("processor took %d accounts (%d open orders)", len(accounts), rebuilt)
+
+    async def _on_revoked(self, lost: frozenset[Partition]) -> None:
+        """Another replica owns these accounts now: forget their orders here (their reports
+        from this process's venue are ignored from now on)."""
+        partitions = {p for topic, p in lost if topic == ORDERS}
+        for account, ids in self._open_by_account.items():
+            if self._bus.partition_for(ORDERS, account) in partitions:
+                for order_id in list(ids):
+                    self._forget(order_id)
 
     def _rebuild(self, o: OrderUpdate, fills: Sequence[Execution]) -> None:
         if o.account not in self._account or o.symbol not in self._instrument:
@@ -229,15 +263,22 @@ class ProcessorService:
 
     # --- running -----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        for venue in self._venues.values():
-            await venue.start()
+    def _send_recovered(self) -> None:
         for order_id in self._resend:
             view = self.table.get(order_id)
-            if view is not None:
+            if view is not None and order_id in self._live:
                 self._send(view, self._live[order_id])
         self._resend.clear()
-        self._consumer = self._bus.consumer(self._group, [ORDERS])
+
+    async def start(self) -> None:
+        """Start the venues, then read instructions; the open orders of the accounts this
+        member is given are rebuilt from the store before their first instruction."""
+        for venue in self._venues.values():
+            await venue.start()
+        self._send_recovered()
+        self._consumer = self._bus.consumer(
+            self._group, [ORDERS], on_assigned=self._on_assigned, on_revoked=self._on_revoked
+        )
         self._tasks = [
             asyncio.create_task(self._run_instructions(self._consumer), name="processor-orders"),
             asyncio.create_task(self._run_reports(), name="processor-reports"),
@@ -339,6 +380,9 @@ class ProcessorService:
 
     def _on_decision(self, msg: OrderAccepted | OrderRejected, batch: _Batch) -> None:
         o = msg.order
+        if o.order_id in self._finished_ids:
+            log.warning("decision for finished order %d ignored (delivered again)", o.order_id)
+            return
         if o.account not in self._account or o.symbol not in self._instrument:
             log.error("order %d for an unknown account or symbol dropped", o.order_id)
             return
@@ -587,6 +631,10 @@ class ProcessorService:
         )
 
     def _forget(self, order_id: int) -> None:
+        self._finished.append(order_id)
+        self._finished_ids.add(order_id)
+        if len(self._finished) > _FINISHED_MEMORY:
+            self._finished_ids.discard(self._finished.popleft())
         live = self._live.pop(order_id)
         self._open_by_account.get(live.account, set()).discard(order_id)
         with contextlib.suppress(oms_core.UnknownOrder):

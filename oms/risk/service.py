@@ -19,11 +19,12 @@ import contextlib
 import functools
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable
 from decimal import ROUND_UP, Decimal
 
 import oms_core
-from oms.bus import Bus, Consumer, Record
+from oms.bus import Bus, Consumer, Partition, Record
 from oms.config import AccountConfig
 from oms.events import (
     ACCOUNTS,
@@ -74,6 +75,8 @@ STATES: dict[str, TradingState] = {
 }
 STATE_NAMES: dict[int, TradingStateName] = {0: "ACTIVE", 1: "REDUCING", 2: "HALTED"}
 TERMINAL = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
+_DECIDED_MEMORY = 200_000
+"""Order ids remembered to skip a command delivered again."""
 MARGIN_CALL = Decimal(1)
 """Margin ratio (maintenance margin / margin balance) at which an account may only reduce."""
 
@@ -109,6 +112,7 @@ class RiskService:
         group: str = "risk",
     ) -> None:
         self.registry = registry
+        self._settlement = settlement
         self.engine = RiskEngine(registry, settlement)
         self._bus = bus
         self._store = store
@@ -127,9 +131,15 @@ class RiskService:
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: list[Consumer] = []
         self._stopping = asyncio.Event()
-        for config in accounts:
-            if config.role == "trader":
-                self._open_account(config)
+        self._configs = [c for c in accounts if c.role == "trader"]
+        self._owned: set[str] | None = None  # accounts this replica decides for (None: all)
+        self._assignments = 0
+        # Orders decided lately: a command delivered again (a publish that timed out and
+        # landed anyway) is skipped instead of decided twice.
+        self._decided: deque[int] = deque()
+        self._decided_ids: set[int] = set()
+        for config in self._configs:
+            self._open_account(config)
 
     def _assets_of(self, symbol: str) -> tuple[str, str]:
         inst = self.registry.get(symbol)
@@ -213,10 +223,46 @@ class RiskService:
             log.error("cannot hold funds for order %d: %s", order_id, exc)
         self._dirty.add(account)
 
+    async def _on_assigned(self, gained: frozenset[Partition]) -> None:
+        """Decide for the accounts of the partitions given to this replica. The first time,
+        the state recovered at start-up is current; later (a replica died, or joined), the
+        accounts gained were changed elsewhere, so the whole state is rebuilt from the store."""
+        partitions = {p for topic, p in gained if topic == COMMANDS}
+        owned = {a for a in self._account if self._bus.partition_for(COMMANDS, a) in partitions}
+        self._assignments += 1
+        if self._assignments > 1:
+            await self._rebuild()
+        self._owned = owned
+        self._dirty.update(owned)
+        log.info("risk decides for %d accounts", len(owned))
+
+    async def _on_revoked(self, lost: frozenset[Partition]) -> None:
+        partitions = {p for topic, p in lost if topic == COMMANDS}
+        if self._owned is not None:
+            self._owned = {
+                a for a in self._owned if self._bus.partition_for(COMMANDS, a) not in partitions
+            }
+
+    async def _rebuild(self) -> None:
+        self.engine = RiskEngine(self.registry, self._settlement)
+        self._account.clear()
+        self._leverage.clear()
+        self._replayed_exec_ids.clear()
+        for config in self._configs:
+            self._open_account(config)
+        for symbol, ticks in self._marks.items():
+            self.engine.set_mark(self._instrument[symbol], ticks)
+        await self.recover()
+
     # --- running -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        flow = self._bus.consumer(self._group, [COMMANDS, EVENTS])
+        flow = self._bus.consumer(
+            self._group,
+            [COMMANDS, EVENTS],
+            on_assigned=self._on_assigned,
+            on_revoked=self._on_revoked,
+        )
         marks = self._bus.consumer(f"{self._group}-marks", [MARKETDATA], from_latest=True)
         self._consumers = [flow, marks]
         self._tasks = [
@@ -289,7 +335,7 @@ class RiskService:
             now = time.monotonic()
             if now - last_full >= 1.0:
                 # Marks move every account's margin: refresh all of them once a second.
-                self._dirty.update(self._account)
+                self._dirty.update(self._account if self._owned is None else self._owned)
                 last_full = now
             try:
                 await self._write_snapshots()
@@ -300,7 +346,9 @@ class RiskService:
 
     def _on_command(self, cmd: object, out: list[tuple[str, bytes]]) -> None:
         if isinstance(cmd, NewOrder):
-            out.append((cmd.account, encode(self._decide(cmd))))
+            decision = self._decide(cmd)
+            if decision is not None:
+                out.append((cmd.account, encode(decision)))
         elif isinstance(cmd, CancelOrder | CancelAll | AmendOrder):
             # Amends go to the processor first: it owns the order's filled quantity.
             out.append((cmd.account, encode(cmd)))
@@ -314,7 +362,14 @@ class RiskService:
             self.engine.set_limits(idx, **limit_values(cmd.limits))
             self._dirty.add(cmd.account)
 
-    def _decide(self, o: NewOrder) -> OrderAccepted | OrderRejected:
+    def _decide(self, o: NewOrder) -> OrderAccepted | OrderRejected | None:
+        if o.order_id in self._decided_ids:
+            log.warning("order %d delivered again; decided already", o.order_id)
+            return None
+        self._decided.append(o.order_id)
+        self._decided_ids.add(o.order_id)
+        if len(self._decided) > _DECIDED_MEMORY:
+            self._decided_ids.discard(self._decided.popleft())
         idx = self._account.get(o.account)
         inst = self._instrument.get(o.symbol)
         if idx is None:
@@ -412,6 +467,8 @@ class RiskService:
     # --- snapshots ---------------------------------------------------------------------------
 
     async def _write_snapshots(self) -> None:
+        if self._owned is not None:
+            self._dirty &= self._owned  # other replicas write theirs
         if not self._dirty:
             return
         names, self._dirty = sorted(self._dirty), set()

@@ -1,0 +1,440 @@
+"""The MongoDB-wire store: AWS DocumentDB in production, FerretDB locally, MongoDB anywhere.
+
+Documents are the messages' own fields as plain BSON (queryable), with the message tag in
+``type`` so a stored document is decoded only by the version that wrote it. Collections:
+
+- ``orders``: ``_id`` = order id, plus ``open`` (not terminal) for recovery's open-order scan.
+- ``executions``: ``_id`` = exec id, so a replayed fill inserts nothing, plus ``n``, the
+  insertion number that orders and pages them (see ``_reserve``).
+- ``snapshots``: ``_id`` = account.
+- ``execution_blocks``: the newest block of execution insertion numbers handed out.
+
+Replays change nothing: an order or snapshot is replaced only under the filter
+``{_id, seq: {$lt: seq}}`` with ``upsert``, so an older or equal ``seq`` either matches nothing
+or, when the document exists, makes the upsert collide on ``_id`` (duplicate key 11000), which
+means "already newer" and is ignored. Each ``write`` sends one unordered ``bulk_write`` per
+collection, concurrently. A batch is not one transaction (FerretDB v1 has none): a crash
+midway leaves some documents written, and the replay that follows completes the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Final, TypeVar
+
+import msgspec
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.uri_parser import parse_uri
+
+from oms.events import TERMINAL_STATUSES, AccountSnapshot, Execution, OrderUpdate
+from oms.store import StoreUnavailableError
+
+Document = dict[str, Any]
+_M = TypeVar("_M", OrderUpdate, Execution, AccountSnapshot)
+
+_DUPLICATE_KEY: Final = 11000
+_ROUNDS: Final = 4
+_OPS_PER_COMMAND: Final = 1_000
+"""Operations per write command: far below the 16 MiB command limit with documents of ~1 KiB."""
+_FERRETDB_OPS_PER_COMMAND: Final = 50
+"""FerretDB v1 (SQLite) scans the collection once per update and stalls past ~100 of them."""
+
+_CLIENT_DEFAULTS: Final[Mapping[str, int]] = {
+    # A server that does not answer is an unavailable store, reported within seconds.
+    "serverSelectionTimeoutMS": 2_000,
+    "connectTimeoutMS": 2_000,
+    # Generous: a large batch on FerretDB's SQLite backend takes a while.
+    "socketTimeoutMS": 15_000,
+}
+
+
+def _tag(kind: type[msgspec.Struct]) -> str:
+    tag = kind.__struct_config__.tag
+    assert isinstance(tag, str)
+    return tag
+
+
+_TAGS: Final = {kind: _tag(kind) for kind in (OrderUpdate, Execution, AccountSnapshot)}
+
+
+class MongoStore:
+    """The ``Store`` port on a MongoDB-wire database.
+
+    Args:
+        url: ``mongodb://[user:password@]host[:port][/database][?options]``; options in the URL
+            (TLS, ``replicaSet``, ``retryWrites``, timeouts) win over this adapter's defaults.
+        database: the database holding the collections.
+    """
+
+    def __init__(self, url: str, database: str = "oms") -> None:
+        given = parse_uri(url)["options"]
+        options: dict[str, Any] = {k: v for k, v in _CLIENT_DEFAULTS.items() if k not in given}
+        self._client: AsyncMongoClient[Document] = AsyncMongoClient(url, **options)
+        db = self._client[database]
+        self._orders: AsyncCollection[Document] = db["orders"]
+        self._executions: AsyncCollection[Document] = db["executions"]
+        self._snapshots: AsyncCollection[Document] = db["snapshots"]
+        self._blocks: AsyncCollection[Document] = db["execution_blocks"]
+        self._ops_per_command = _OPS_PER_COMMAND
+        self._prepared = False
+        self._preparing = asyncio.Lock()
+
+    @classmethod
+    def from_url(cls, url: str) -> MongoStore:
+        """The database is the URL's path (``mongodb://host/oms``), ``oms`` if it has none."""
+        return cls(url, parse_uri(url)["database"] or "oms")
+
+    @classmethod
+    async def connect(cls, url: str) -> MongoStore:
+        """A started store (see ``start``), so a process that cannot reach the database fails
+        at start-up rather than at its first write."""
+        store = cls.from_url(url)
+        try:
+            await store.start()
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    async def start(self) -> None:
+        """Reach the server, learn whether it is FerretDB, create the indexes (idempotent).
+
+        Raises:
+            StoreUnavailableError: the server did not answer in time.
+        """
+        await self._prepare()
+
+    async def _prepare(self) -> None:
+        """Once per process; the first write does it too, so a store built without ``start``
+        (while the server was down) becomes usable when the server is back."""
+        if self._prepared:
+            return
+        async with self._preparing:
+            if self._prepared:
+                return
+            with _unavailable("start-up"):
+                build = await self._client.admin.command("buildInfo")
+                if "ferretdbVersion" in build:
+                    self._ops_per_command = _FERRETDB_OPS_PER_COMMAND
+                await self._orders.create_index([("account", ASCENDING), ("_id", ASCENDING)])
+                await self._orders.create_index(
+                    [("account", ASCENDING), ("client_order_id", ASCENDING), ("_id", ASCENDING)]
+                )
+                await self._orders.create_index([("open", ASCENDING), ("_id", ASCENDING)])
+                await self._executions.create_index([("account", ASCENDING), ("n", ASCENDING)])
+                await self._executions.create_index([("n", ASCENDING)])
+            self._prepared = True
+
+    # --- writes ----------------------------------------------------------------------------
+
+    async def write(
+        self,
+        orders: Sequence[OrderUpdate] = (),
+        executions: Sequence[Execution] = (),
+        snapshots: Sequence[AccountSnapshot] = (),
+    ) -> None:
+        if not (orders or executions or snapshots):
+            return
+        await self._prepare()
+        results = await asyncio.gather(
+            self._write_orders(orders),
+            self._write_executions(executions),
+            self._write_snapshots(snapshots),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _write_orders(self, orders: Sequence[OrderUpdate]) -> None:
+        newest: dict[int, OrderUpdate] = {}
+        for o in orders:
+            kept = newest.get(o.order_id)
+            if kept is None or o.seq > kept.seq:
+                newest[o.order_id] = o
+        await _replace_older(
+            self._orders,
+            [(o.order_id, o.seq, _order_doc(o)) for o in newest.values()],
+            self._ops_per_command,
+        )
+
+    async def _write_executions(self, executions: Sequence[Execution]) -> None:
+        unique: dict[str, Execution] = {}
+        for e in executions:
+            unique.setdefault(e.exec_id, e)
+        if not unique:
+            return
+        first = await self._reserve(len(unique))
+        docs = [_execution_doc(e, n) for n, e in enumerate(unique.values(), start=first)]
+        errors = await _write_command(
+            self._executions, "insert", "documents", docs, self._ops_per_command
+        )
+        _raise_unless_duplicates(self._executions, errors)
+
+    async def _reserve(self, count: int) -> int:
+        """The first of ``count`` fresh insertion numbers, unique across writer processes.
+
+        A writer takes the block after the newest one by inserting a document with that
+        block's start as ``_id``: of two writers racing for it, the unique ``_id`` lets one in.
+        Only an insert's uniqueness is relied on: FerretDB v1 runs ``findAndModify`` and
+        conditional updates as a read then a write, so an ``$inc`` counter would hand two
+        writers the same numbers. Older blocks are deleted to keep the lookup short; a writer
+        that read before a deletion may insert a block that was already used, but a newer
+        block then exists, so it checks and tries again. Per account (one writer at a time,
+        by Kafka partition) the numbers follow the order of the writes. A replayed fill burns
+        a number and inserts nothing: the numbers have gaps, never repeats.
+        """
+        for _ in range(_ROUNDS * 4):
+            with _unavailable("execution numbering"):
+                newest = await self._blocks.find_one(sort=[("_id", DESCENDING)])
+                first = 1 if newest is None else int(newest["_id"]) + int(newest["count"])
+                block = f"{first:019d}"
+                try:
+                    await self._blocks.insert_one({"_id": block, "count": count})
+                except DuplicateKeyError:
+                    continue
+                if await self._blocks.find_one({"_id": {"$gt": block}}) is not None:
+                    continue
+                await self._blocks.delete_many({"_id": {"$lt": block}})
+            return first
+        raise StoreUnavailableError("execution numbering kept colliding; retry")
+
+    async def _write_snapshots(self, snapshots: Sequence[AccountSnapshot]) -> None:
+        newest: dict[str, AccountSnapshot] = {}
+        for s in snapshots:
+            kept = newest.get(s.account)
+            if kept is None or s.seq > kept.seq:
+                newest[s.account] = s
+        await _replace_older(
+            self._snapshots,
+            [(s.account, s.seq, _snapshot_doc(s)) for s in newest.values()],
+            self._ops_per_command,
+        )
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def get_order(self, order_id: int) -> OrderUpdate | None:
+        with _unavailable("read"):
+            doc = await self._orders.find_one({"_id": order_id})
+        return _order(doc) if doc is not None else None
+
+    async def get_order_by_client_id(
+        self, account: str, client_order_id: str
+    ) -> OrderUpdate | None:
+        found = await self._find_orders(
+            {"account": account, "client_order_id": client_order_id}, DESCENDING, 1
+        )
+        return found[0] if found else None
+
+    async def list_orders(
+        self,
+        account: str,
+        *,
+        statuses: Collection[str] = (),
+        symbol: str | None = None,
+        limit: int = 100,
+        cursor: int | None = None,
+    ) -> list[OrderUpdate]:
+        query: Document = {"account": account}
+        if statuses:
+            query["status"] = {"$in": list(statuses)}
+        if symbol is not None:
+            query["symbol"] = symbol
+        if cursor is not None:
+            query["_id"] = {"$lt": cursor}
+        return await self._find_orders(query, DESCENDING, limit)
+
+    async def open_orders(self, account: str | None = None) -> list[OrderUpdate]:
+        query: Document = {"open": True}
+        if account is not None:
+            query["account"] = account
+        return await self._find_orders(query, ASCENDING, 0)
+
+    async def _find_orders(self, query: Document, direction: int, limit: int) -> list[OrderUpdate]:
+        """Orders matching ``query`` by id in ``direction``; ``limit`` 0 means all of them."""
+        if limit < 0:
+            return []
+        with _unavailable("read"):
+            docs = await self._orders.find(query, sort=[("_id", direction)], limit=limit).to_list()
+        return [_order(d) for d in docs]
+
+    async def list_executions(
+        self,
+        account: str,
+        *,
+        symbol: str | None = None,
+        order_id: int | None = None,
+        limit: int = 100,
+        cursor: int | None = None,
+    ) -> tuple[list[Execution], int | None]:
+        if limit <= 0:
+            return [], None
+        query: Document = {"account": account}
+        if symbol is not None:
+            query["symbol"] = symbol
+        if order_id is not None:
+            query["order_id"] = order_id
+        if cursor is not None:
+            query["n"] = {"$lt": cursor}
+        with _unavailable("read"):
+            docs = await self._executions.find(
+                query, sort=[("n", DESCENDING)], limit=limit
+            ).to_list()
+        next_cursor = int(docs[-1]["n"]) if len(docs) == limit else None
+        return [_execution(d) for d in docs], next_cursor
+
+    async def all_executions(self, batch: int = 10_000) -> AsyncIterator[list[Execution]]:
+        last = 0
+        while True:
+            with _unavailable("read"):
+                docs = await self._executions.find(
+                    {"n": {"$gt": last}}, sort=[("n", ASCENDING)], limit=batch
+                ).to_list()
+            if not docs:
+                return
+            last = int(docs[-1]["n"])
+            yield [_execution(d) for d in docs]
+
+    async def get_snapshot(self, account: str) -> AccountSnapshot | None:
+        with _unavailable("read"):
+            doc = await self._snapshots.find_one({"_id": account})
+        return _snapshot(doc) if doc is not None else None
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def _order_doc(order: OrderUpdate) -> Document:
+    doc = msgspec.structs.asdict(order)
+    doc["_id"] = doc.pop("order_id")
+    doc["type"] = _TAGS[OrderUpdate]
+    doc["open"] = order.status not in TERMINAL_STATUSES
+    return doc
+
+
+def _execution_doc(execution: Execution, n: int) -> Document:
+    doc = msgspec.structs.asdict(execution)
+    doc["_id"] = doc.pop("exec_id")
+    doc["type"] = _TAGS[Execution]
+    doc["n"] = n
+    return doc
+
+
+def _snapshot_doc(snapshot: AccountSnapshot) -> Document:
+    doc: Document = msgspec.to_builtins(snapshot)
+    doc["_id"] = doc.pop("account")
+    return doc
+
+
+def _decoded(doc: Document, id_field: str, kind: type[_M]) -> _M:
+    """A message from its document: ``_id`` back to its field; extra fields are ignored."""
+    doc[id_field] = doc.pop("_id")
+    return msgspec.convert(doc, kind)
+
+
+def _order(doc: Document) -> OrderUpdate:
+    return _decoded(doc, "order_id", OrderUpdate)
+
+
+def _execution(doc: Document) -> Execution:
+    return _decoded(doc, "exec_id", Execution)
+
+
+def _snapshot(doc: Document) -> AccountSnapshot:
+    return _decoded(doc, "account", AccountSnapshot)
+
+
+# --- write commands -------------------------------------------------------------------------
+
+
+async def _replace_older(
+    collection: AsyncCollection[Document],
+    items: Sequence[tuple[object, int, Document]],
+    ops_per_command: int,
+) -> None:
+    """Store each ``(id, seq, document)`` unless a document with that id has a ``seq`` as new.
+
+    The common case is one round trip: conditional upserts, none of which collides. A
+    collision (duplicate key) means the id is stored with a newer or equal ``seq``: a replay,
+    or a concurrent writer. FerretDB v1 stops an "unordered" update at its first error, so the
+    ones after it may not have run: read the stored ``seq`` of the batch and send again what is
+    still newer, until nothing is. A replay settles in two rounds; concurrent writers of the
+    same ids (only during a partition takeover) settle at least one id per round.
+    """
+    pending = list(items)
+    for _ in range(len(pending) + _ROUNDS):
+        updates = [
+            {"q": {"_id": key, "seq": {"$lt": seq}}, "u": doc, "upsert": True}
+            for key, seq, doc in pending
+        ]
+        errors = await _write_command(collection, "update", "updates", updates, ops_per_command)
+        if not errors:
+            return
+        _raise_unless_duplicates(collection, errors)
+        with _unavailable("read"):
+            stored = {
+                d["_id"]: d["seq"]
+                for d in await collection.find(
+                    {"_id": {"$in": [key for key, _, _ in pending]}}, {"seq": 1}
+                ).to_list()
+            }
+        pending = [(k, seq, doc) for k, seq, doc in pending if k not in stored or stored[k] < seq]
+        if not pending:
+            return
+    raise StoreUnavailableError(f"{collection.name}: writes kept colliding; retry")
+
+
+async def _write_command(
+    collection: AsyncCollection[Document],
+    command: str,
+    field: str,
+    items: Sequence[Document],
+    ops_per_command: int,
+) -> list[Document]:
+    """Run an unordered ``insert`` or ``update`` command; the write errors it reports.
+
+    A plain command rather than ``bulk_write``: FerretDB v1 leaves ``n`` and ``nModified``
+    out of an update reply that carries write errors, which ``bulk_write`` cannot merge.
+    """
+    options: Document = {"ordered": False}
+    if not collection.write_concern.is_server_default:
+        options["writeConcern"] = collection.write_concern.document
+    errors: list[Document] = []
+    for start in range(0, len(items), ops_per_command):
+        # The command name must be the document's first key.
+        request = {
+            command: collection.name,
+            field: items[start : start + ops_per_command],
+            **options,
+        }
+        with _unavailable(f"{collection.name} {command}"):
+            reply = await collection.database.command(request)
+        if concern := reply.get("writeConcernError"):
+            raise StoreUnavailableError(f"{collection.name} {command}: {concern}")
+        errors += reply.get("writeErrors", ())
+    return errors
+
+
+def _raise_unless_duplicates(collection: AsyncCollection[Document], errors: list[Document]) -> None:
+    """Duplicate keys are replays of what is stored; any other write error is a failure."""
+    for error in errors:
+        if error.get("code") != _DUPLICATE_KEY:
+            raise StoreUnavailableError(f"{collection.name} write failed: {error}")
+
+
+@contextmanager
+def _unavailable(action: str) -> Iterator[None]:
+    try:
+        yield
+    except PyMongoError as exc:
+        raise StoreUnavailableError(f"store {action} failed: {exc}") from exc
+
+
+__all__ = ["MongoStore"]
