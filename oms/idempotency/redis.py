@@ -13,12 +13,15 @@ must refuse the order (fail closed) rather than risk a duplicate.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+
+from oms.idempotency import IdempotencyUnavailableError
 
 # A retry replays the script after a lost answer, which then finds its own record: an identical
 # record can only come from the same order id, so it counts as this caller's claim.
@@ -33,12 +36,6 @@ return false
 """
 
 
-class IdempotencyUnavailableError(Exception):
-    """Redis cannot be reached or answer in time: the order is refused (fail closed), 503."""
-
-    code = "IDEMPOTENCY_UNAVAILABLE"
-
-
 class RedisIdempotencyStore:
     """The ``IdempotencyStore`` port on Redis; entries expire after ``ttl_s``.
 
@@ -48,6 +45,7 @@ class RedisIdempotencyStore:
         ttl_s: how long a claim is remembered.
         timeout_s: socket connect and read timeout; a slow Redis is an unavailable one.
         prefix: key namespace, so several deployments (or tests) can share one database.
+        max_connections: connections per process; callers beyond them wait their turn.
     """
 
     def __init__(
@@ -57,23 +55,40 @@ class RedisIdempotencyStore:
         ttl_s: float = 24 * 3600.0,
         timeout_s: float = 1.0,
         prefix: str = "oms",
+        max_connections: int = 32,
     ) -> None:
         if ttl_s <= 0:
             raise ValueError(f"ttl_s must be positive, not {ttl_s}")
         self._ttl_ms = max(1, round(ttl_s * 1000))
         self._prefix = prefix
-        # One immediate retry rides over a pooled connection that a Redis restart closed.
-        self._redis: Redis = Redis.from_url(
+        # A burst of requests waits (up to the timeout) for one of a few connections instead
+        # of failing: Redis runs one command at a time, more connections would not help. One
+        # immediate retry rides over a pooled connection that a Redis restart closed.
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            timeout=timeout_s,
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
             retry=Retry(NoBackoff(), 1),
         )
+        self._redis: Redis = Redis.from_pool(pool)
         self._claim = self._redis.register_script(_CLAIM)
 
     @classmethod
     def from_url(cls, url: str) -> RedisIdempotencyStore:
-        return cls(url)
+        """``prefix`` and ``ttl_s`` may ride in the URL's query (``?prefix=run7&ttl_s=60``);
+        the other query options go to redis-py."""
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        ours = {k: v for k, v in query if k in ("prefix", "ttl_s")}
+        rest = urlencode([(k, v) for k, v in query if k not in ours])
+        kwargs: dict[str, Any] = {}
+        if "prefix" in ours:
+            kwargs["prefix"] = ours["prefix"]
+        if "ttl_s" in ours:
+            kwargs["ttl_s"] = float(ours["ttl_s"])
+        return cls(urlunsplit(parts._replace(query=rest)), **kwargs)
 
     @classmethod
     async def connect(cls, url: str) -> RedisIdempotencyStore:
@@ -136,4 +151,4 @@ def _record(value: object) -> bytes | None:
     raise TypeError(f"unexpected Redis reply {type(value).__name__}")
 
 
-__all__ = ["IdempotencyUnavailableError", "RedisIdempotencyStore"]
+__all__ = ["RedisIdempotencyStore"]

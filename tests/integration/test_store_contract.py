@@ -415,7 +415,7 @@ async def test_mongo_documents_are_plain_queryable_fields(mongo: tuple[str, str]
     await client.close()
 
     assert stored is not None
-    assert (stored["_id"], stored["type"]) == (1, "OrderUpdate.v1")
+    assert (stored["_id"], stored["type"]) == ("00000000000000000001", "OrderUpdate.v1")
     assert execution is not None
     assert execution["_id"] == "e1"
     assert isinstance(execution["n"], int)
