@@ -144,6 +144,10 @@ async def create_runtime(
             markets = MarketFollower(registry, bus, role="+".join(roles))
         await markets.start()
         stack.push_async_callback(markets.stop)
+        if isinstance(markets, MarketFollower):
+            # Not ready before the books are whole: a venue filling against half a book
+            # would be wrong, not slow.
+            await markets.synced(timeout=15.0)
 
         risk = RiskService(registry, traders, bus, store) if "risk" in roles else None
         if risk is not None:

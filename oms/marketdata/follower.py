@@ -4,7 +4,7 @@ In distributed mode the API and the processor (whose simulated venue fills again
 run apart from the market data service; each follows the topic in its own consumer group
 (every process needs every symbol) and keeps the consolidated top of book, marks, tickers and
 recent trades. The book is rebuilt from ``BookUpdate`` diffs; the full top the service sends
-again every few seconds (``snapshot=True``) replaces it, so a late joiner or a reader that saw
+again every second (``snapshot=True``) replaces it, so a late joiner or a reader that saw
 a gap converges without asking anyone.
 """
 
@@ -149,6 +149,19 @@ class MarketFollower:
             book.update(_VENUE, ASK, price, size)
         state.seq = update.seq
         state.ts_ns = update.ts_ns
+
+    async def synced(self, timeout: float) -> bool:
+        """Wait until every symbol's book has had a full snapshot (the service sends one every
+        second), at most ``timeout`` seconds; whether it got there."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not all(s.in_sync for s in self._symbols.values()):
+            if loop.time() >= deadline:
+                waiting = [k for k, s in self._symbols.items() if not s.in_sync]
+                log.warning("market data: no snapshot yet for %s", ", ".join(waiting))
+                return False
+            await asyncio.sleep(0.05)
+        return True
 
     async def start(self) -> None:
         self._consumer = self._bus.consumer(self._group, [MARKETDATA], from_latest=True)

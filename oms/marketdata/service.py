@@ -105,7 +105,7 @@ class MarketDataService:
         book_interval_ms: float = 100.0,
         mark_interval_ms: float = 100.0,
         ticker_interval_ms: float = 1000.0,
-        snapshot_interval_ms: float = 5000.0,
+        snapshot_interval_ms: float = 1000.0,
         poll_interval_ms: float = 25.0,
         trade_history: int = 500,
         clock: Callable[[], int] = time.time_ns,

@@ -48,10 +48,10 @@ def test_a_follower_from_the_start_holds_the_published_top() -> None:
 def test_a_late_joiner_converges_at_the_next_full_snapshot() -> None:
     service = MarketDataService(REGISTRY, SimulatedMarkets(REGISTRY, seed=5), None)
     late = MarketFollower(REGISTRY, bus=None, role="test")  # type: ignore[arg-type]
-    _run(service, [], 0, 2_000)
-    _run(service, [], 2_000, 4_000, late=late, late_from_ms=2_000)
+    _run(service, [], 0, 2_025)
+    _run(service, [], 2_025, 2_900, late=late, late_from_ms=2_025)
     assert late.book_snapshot("BTC-USDT", 50) is None  # only diffs so far: not trusted
-    _run(service, [], 4_000, 11_000, late=late, late_from_ms=0)
+    _run(service, [], 2_900, 5_000, late=late, late_from_ms=0)
     published = service.book_snapshot("BTC-USDT", 50)
     mine = late.book_snapshot("BTC-USDT", 50)
     assert published is not None

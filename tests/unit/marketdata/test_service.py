@@ -136,17 +136,19 @@ def test_book_updates_are_coalesced_and_throttled_per_symbol(service, source):
     assert service.book_seq("BTC-USDT") == 2
 
 
-def test_the_whole_top_is_sent_again_every_5_s_for_readers_that_joined_late(service, source):
+def test_the_whole_top_is_sent_again_every_second_for_readers_that_joined_late(
+    service, source
+):
     source.queued = [levels("SIM-A", bids=[(100, 1)], asks=[(104, 1)])]
     service.step(0)
     source.queued = [levels("SIM-A", bids=[(101, 2)])]
     service.step(200 * MS)
-    assert of(BookUpdate, service.step(4_999 * MS)) == []
-    [again] = of(BookUpdate, service.step(5_000 * MS))
+    assert of(BookUpdate, service.step(999 * MS)) == []
+    [again] = of(BookUpdate, service.step(1_000 * MS))
     assert (again.seq, again.snapshot) == (2, True)  # the seq of the last diff: nothing new
     assert (again.bids, again.asks) == ([(101, 2), (100, 1)], [(104, 1)])
-    assert of(BookUpdate, service.step(9_999 * MS)) == []
-    assert [u.snapshot for u in of(BookUpdate, service.step(10_000 * MS))] == [True]
+    assert of(BookUpdate, service.step(1_999 * MS)) == []
+    assert [u.snapshot for u in of(BookUpdate, service.step(2_000 * MS))] == [True]
 
 
 def test_changes_below_the_top_levels_publish_nothing():
