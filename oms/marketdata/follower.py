@@ -17,6 +17,8 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 
+import msgspec
+
 from oms.bus import Bus, Consumer
 from oms.events import MARKETDATA, BookUpdate, MarketEvent, MarkPrice, Ticker, Trade
 from oms.events import market_decoder as _decoder
@@ -73,8 +75,20 @@ class MarketFollower:
         return state.mark if state is not None else None
 
     def ticker(self, symbol: str) -> Ticker | None:
+        """The last published ticker with the top of book as it is now (tickers go out once
+        a second; the book moves in between)."""
         state = self._symbols.get(symbol)
-        return state.ticker if state is not None else None
+        if state is None or state.ticker is None:
+            return None
+        inst = state.instrument
+        bid, ask = state.book.best_bid(), state.book.best_ask()
+        return msgspec.structs.replace(
+            state.ticker,
+            bid=str(inst.ticks_to_price(bid[0])) if bid else None,
+            bid_qty=str(inst.lots_to_qty(bid[1])) if bid else None,
+            ask=str(inst.ticks_to_price(ask[0])) if ask else None,
+            ask_qty=str(inst.lots_to_qty(ask[1])) if ask else None,
+        )
 
     def recent_trades(self, symbol: str, limit: int = 50) -> list[Trade]:
         state = self._symbols.get(symbol)
