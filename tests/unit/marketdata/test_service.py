@@ -136,9 +136,7 @@ def test_book_updates_are_coalesced_and_throttled_per_symbol(service, source):
     assert service.book_seq("BTC-USDT") == 2
 
 
-def test_the_whole_top_is_sent_again_every_second_for_readers_that_joined_late(
-    service, source
-):
+def test_the_whole_top_is_sent_again_every_second_for_readers_that_joined_late(service, source):
     source.queued = [levels("SIM-A", bids=[(100, 1)], asks=[(104, 1)])]
     service.step(0)
     source.queued = [levels("SIM-A", bids=[(101, 2)])]
