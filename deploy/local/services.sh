@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Local real servers for tests and local use, all on 127.0.0.1: Redis, Kafka (KRaft), FerretDB.
+# Local real servers for tests and local use, all on 127.0.0.1: Redis, Kafka (KRaft), and FerretDB
+# on a PostgreSQL of its own.
 #
-#   deploy/local/services.sh up      [redis|kafka|ferretdb ...]  install what is missing, start, wait until ready
-#   deploy/local/services.sh down    [NAME ...]  stop what this script started (SIGTERM, then SIGKILL); data kept
+#   deploy/local/services.sh up      [redis|kafka|postgres|ferretdb ...]  install what is missing, start, wait until ready
+#                                                (ferretdb brings postgres up first)
+#   deploy/local/services.sh down    [NAME ...]  stop what this script started (SIGTERM, then SIGKILL; PostgreSQL:
+#                                                pg_ctl stop -m fast); data kept. Stopping postgres stops ferretdb first
 #   deploy/local/services.sh status  [NAME ...]  state of each; exit 0 only if every one named is ready
 #   deploy/local/services.sh restart [NAME ...]  down, then up
-#   deploy/local/services.sh install [NAME ...]  install only (Debian package, Kafka jars, FerretDB build)
+#   deploy/local/services.sh install [NAME ...]  install only (Debian packages, Kafka jars, FerretDB build)
 #   deploy/local/services.sh env                 OMS_* variables pointing the OMS at these servers
 #   deploy/local/services.sh logs    NAME [N]    last N lines of NAME's logs
 #   deploy/local/services.sh wipe    [NAME ...]  down, then delete NAME's data under var/services/
+#                                                (ferretdb: its PostgreSQL database is dropped and created again)
 #   deploy/local/services.sh kafka-run CLASS [ARGS...]  run a class from the Kafka jars
 #                                    (e.g. org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list)
 #
-# No NAME means all three. Everything is overridable by environment variables (OMS_LOCAL_*; see
+# No NAME means all four. Everything is overridable by environment variables (OMS_LOCAL_*; see
 # the top of this file and of lib/*.sh, and deploy/local/README.md).
 set -euo pipefail
 
@@ -29,11 +33,13 @@ REPO_ROOT=$(cd "$LOCAL_DIR/../.." && pwd)
 : "${OMS_LOCAL_LOG_TAIL_LINES:=40}"
 : "${OMS_LOCAL_MONGO_DB:=oms}" # database name in the OMS_STORE URL printed by `env`
 
-ALL_SERVICES=(redis kafka ferretdb)
+# In start order: a server comes after those it depends on (<name>_deps); `down` goes backwards.
+ALL_SERVICES=(redis kafka postgres ferretdb)
 
 . "$LOCAL_DIR/lib/common.sh"
 . "$LOCAL_DIR/lib/redis.sh"
 . "$LOCAL_DIR/lib/kafka.sh"
+. "$LOCAL_DIR/lib/postgres.sh"
 . "$LOCAL_DIR/lib/ferretdb.sh"
 
 usage() {
@@ -45,26 +51,67 @@ pid_file() {
 	case $1 in
 	redis) printf '%s\n' "$REDIS_PID_FILE" ;;
 	kafka) printf '%s\n' "$KAFKA_PID_FILE" ;;
+	postgres) printf '%s\n' "$POSTGRES_PID_FILE" ;;
 	ferretdb) printf '%s\n' "$FERRETDB_PID_FILE" ;;
 	esac
 }
 
-# select_services NAME...: validate names into SERVICES (all of them when none is given).
-SERVICES=()
-select_services() {
-	local name known s
-	SERVICES=()
-	if (($# == 0)); then
-		SERVICES=("${ALL_SERVICES[@]}")
-		return 0
+# service_deps NAME: the servers NAME needs running (one a line).
+service_deps() {
+	if declare -F "${1}_deps" >/dev/null; then
+		"${1}_deps"
 	fi
-	for name in "$@"; do
-		known=0
-		for s in "${ALL_SERVICES[@]}"; do
-			[[ $name == "$s" ]] && known=1
+}
+
+# select_services MODE NAME...: validate names into SERVICES, in ALL_SERVICES order (all of them
+# when none is given). MODE "up" adds what they depend on (up ferretdb = postgres + ferretdb),
+# "down" adds what depends on them (down postgres = ferretdb + postgres), "exact" adds nothing.
+# NAMED holds the names as given.
+SERVICES=()
+NAMED=()
+select_services() {
+	local mode=$1 name known s d changed
+	local -A want=()
+	shift
+	SERVICES=()
+	NAMED=()
+	if (($# == 0)); then
+		NAMED=("${ALL_SERVICES[@]}")
+	else
+		for name in "$@"; do
+			known=0
+			for s in "${ALL_SERVICES[@]}"; do
+				[[ $name == "$s" ]] && known=1
+			done
+			((known)) || die "unknown server '$name' (known: ${ALL_SERVICES[*]})"
+			NAMED+=("$name")
 		done
-		((known)) || die "unknown server '$name' (known: ${ALL_SERVICES[*]})"
-		SERVICES+=("$name")
+	fi
+	for s in "${NAMED[@]}"; do
+		want[$s]=1
+	done
+	changed=1
+	while [[ $mode != exact ]] && ((changed)); do
+		changed=0
+		for s in "${ALL_SERVICES[@]}"; do
+			while read -r d; do
+				[[ -n $d ]] || continue
+				if [[ $mode == up && -n ${want[$s]:-} && -z ${want[$d]:-} ]]; then
+					log "$s needs $d: $d too"
+					want[$d]=1
+					changed=1
+				elif [[ $mode == down && -n ${want[$d]:-} && -z ${want[$s]:-} ]]; then
+					log "$s depends on $d: $s too"
+					want[$s]=1
+					changed=1
+				fi
+			done < <(service_deps "$s")
+		done
+	done
+	for s in "${ALL_SERVICES[@]}"; do
+		if [[ -n ${want[$s]:-} ]]; then
+			SERVICES+=("$s")
+		fi
 	done
 }
 
@@ -125,8 +172,8 @@ cmd_install() {
 }
 
 cmd_up() {
-	local s pid port start total failed=()
-	local -A started=()
+	local s d pid port start total reason blocked failed=()
+	local -A started=() waited=() not_ready=()
 	total=$(now_ms)
 	lock
 	mkdir -p "$OMS_LOCAL_VAR_DIR"
@@ -135,18 +182,43 @@ cmd_up() {
 		"${s}_install"
 		(($(now_ms) - start < 1000)) || log "$s: install step took $(elapsed "$start")s"
 	done
-	# Start every server first, then wait for all of them: their startups overlap.
+	# Start every server first, then wait for all of them: their startups overlap, except that a
+	# server waits for those it depends on (FerretDB for PostgreSQL) to be ready.
 	for s in "${SERVICES[@]}"; do
+		blocked=
+		while read -r d; do
+			[[ -n $d && -n ${started[$d]:-} && -z ${waited[$d]:-} ]] || continue
+			waited[$d]=1
+			if ! wait_ready "$d" "${started[$d]}"; then
+				failed+=("$d")
+				not_ready[$d]=1
+			fi
+		done < <(service_deps "$s")
+		while read -r d; do
+			if [[ -n $d && -n ${not_ready[$d]:-} ]]; then
+				blocked=$d
+			fi
+		done < <(service_deps "$s")
+		if [[ -n $blocked ]]; then
+			printf '[local] ERROR: %s not started: %s is not ready\n' "$s" "$blocked" >&2
+			failed+=("$s")
+			not_ready[$s]=1
+			continue
+		fi
 		if pid=$("${s}_pid"); then
-			if "${s}_probe"; then
+			if declare -F "${s}_outdated" >/dev/null && reason=$("${s}_outdated" "$pid"); then
+				warn "$s: pid $pid $reason; restarting it"
+				"${s}_stop"
+			elif "${s}_probe"; then
 				log "$s: already running and ready (pid $pid), reused"
 				if declare -F "${s}_reused" >/dev/null; then
 					"${s}_reused"
 				fi
 				continue
+			else
+				warn "$s: pid $pid is running but does not answer; restarting it"
+				"${s}_stop"
 			fi
-			warn "$s: pid $pid is running but does not answer; restarting it"
-			"${s}_stop"
 		fi
 		while read -r port; do
 			ensure_port_free "$s" "$port"
@@ -156,7 +228,7 @@ cmd_up() {
 		"${s}_start"
 	done
 	for s in "${SERVICES[@]}"; do
-		[[ -n ${started[$s]:-} ]] || continue
+		[[ -n ${started[$s]:-} && -z ${waited[$s]:-} ]] || continue
 		wait_ready "$s" "${started[$s]}" || failed+=("$s")
 	done
 	if ((${#failed[@]})); then
@@ -166,20 +238,25 @@ cmd_up() {
 }
 
 cmd_down() {
-	local s
+	local i
 	lock
-	for s in "${SERVICES[@]}"; do
-		"${s}_stop"
+	# backwards: FerretDB before the PostgreSQL it writes to
+	for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
+		"${SERVICES[i]}_stop"
 	done
 }
 
 cmd_status() {
-	local s pid state detail rc=0 port
-	printf '%-9s %-9s %-8s %-32s %s\n' SERVER STATE PID ADDRESS DETAIL
+	local s pid state detail rc=0 port reason
+	printf '%-9s %-9s %-8s %-44s %s\n' SERVER STATE PID ADDRESS DETAIL
 	for s in "${SERVICES[@]}"; do
 		detail=
 		if pid=$("${s}_pid" 2>/dev/null); then
-			if "${s}_probe"; then
+			if declare -F "${s}_outdated" >/dev/null && reason=$("${s}_outdated" "$pid"); then
+				state=outdated
+				detail="$reason ('$0 up' restarts it)"
+				rc=3
+			elif "${s}_probe"; then
 				state=ready
 			else
 				state=unready
@@ -204,10 +281,11 @@ cmd_status() {
 				detail=${detail:-"Kafka $OMS_LOCAL_KAFKA_VERSION, KRaft, controller on $LOCAL_HOST:$OMS_LOCAL_KAFKA_CONTROLLER_PORT"}
 			fi
 			;;
-		ferretdb) detail=${detail:-"FerretDB $OMS_LOCAL_FERRETDB_VERSION, SQLite backend"} ;;
+		ferretdb) detail=${detail:-"FerretDB $OMS_LOCAL_FERRETDB_VERSION, PostgreSQL backend (postgres on $LOCAL_HOST:$OMS_LOCAL_POSTGRES_PORT)"} ;;
+		postgres) detail=${detail:-"PostgreSQL $(postgres_version || echo '(not installed)'), database $OMS_LOCAL_POSTGRES_DB, data in $POSTGRES_DATA_DIR"} ;;
 		redis) detail=${detail:-"data in $REDIS_DIR/data"} ;;
 		esac
-		printf '%-9s %-9s %-8s %-32s %s\n' "$s" "$state" "$pid" "$("${s}_address")" "$detail"
+		printf '%-9s %-9s %-8s %-44s %s\n' "$s" "$state" "$pid" "$("${s}_address")" "$detail"
 	done
 	return "$rc"
 }
@@ -221,7 +299,7 @@ cmd_env() {
 cmd_logs() {
 	local name=${1:-} lines=${2:-$OMS_LOCAL_LOG_TAIL_LINES} f
 	[[ -n $name ]] || die "usage: $0 logs NAME [LINES]"
-	select_services "$name"
+	select_services exact "$name"
 	while read -r f; do
 		[[ -e $f ]] || continue
 		printf '==> %s <==\n' "$f"
@@ -229,12 +307,20 @@ cmd_logs() {
 	done < <("${name}_logs")
 }
 
+# cmd_wipe: SERVICES (the named ones and what depends on them) are stopped; only the named ones
+# lose their data.
 cmd_wipe() {
 	local s
 	cmd_down
-	for s in "${SERVICES[@]}"; do
+	for s in "${NAMED[@]}"; do
 		log "$s: deleting $OMS_LOCAL_VAR_DIR/$s"
 		rm -rf "${OMS_LOCAL_VAR_DIR:?}/$s"
+	done
+	for s in "${NAMED[@]}"; do
+		# data kept by another server (FerretDB's, in PostgreSQL), unless that one is wiped too
+		if declare -F "${s}_wipe" >/dev/null && [[ " ${NAMED[*]} " != *" postgres "* ]]; then
+			"${s}_wipe"
+		fi
 	done
 }
 
@@ -243,31 +329,32 @@ main() {
 	(($#)) && shift
 	case $cmd in
 	up)
-		select_services "$@"
+		select_services up "$@"
 		cmd_up
 		;;
 	down)
-		select_services "$@"
+		select_services down "$@"
 		cmd_down
 		;;
 	status)
-		select_services "$@"
+		select_services exact "$@"
 		cmd_status
 		;;
 	restart)
-		select_services "$@"
+		select_services down "$@"
 		cmd_down
 		exec 8>&-
+		select_services up "${SERVICES[@]}"
 		cmd_up
 		;;
 	install)
-		select_services "$@"
+		select_services up "$@"
 		cmd_install
 		;;
 	env) cmd_env ;;
 	logs) cmd_logs "$@" ;;
 	wipe)
-		select_services "$@"
+		select_services down "$@"
 		cmd_wipe
 		;;
 	kafka-run)

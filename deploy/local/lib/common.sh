@@ -163,3 +163,37 @@ with_install_lock() {
 	) 9>"$OMS_LOCAL_CACHE_DIR/.install-$name.lock" || rc=$?
 	return "$rc"
 }
+
+# apt_install NAME PACKAGE...: install Debian packages (non-interactive, quiet, no recommends),
+# with sudo when not root, without letting their maintainer scripts start Debian's own service
+# (a policy-rc.d that says "no", only for the install, and only if the machine has none).
+# apt-get's output goes to $OMS_LOCAL_VAR_DIR/NAME-apt.log, shown if it fails.
+apt_install() {
+	local name=$1 sudo=() policy=/usr/sbin/policy-rc.d made_policy=0 rc=0 apt_log
+	shift
+	apt_log=$OMS_LOCAL_VAR_DIR/$name-apt.log
+	mkdir -p "$OMS_LOCAL_VAR_DIR"
+	if ((EUID != 0)); then
+		command -v sudo >/dev/null 2>&1 || die "$name: installing $* needs root (apt-get install $*)"
+		sudo=(sudo -n)
+	fi
+	command -v apt-get >/dev/null 2>&1 || die "$name: $* is not installed and there is no apt-get; install it by hand (see deploy/local/README.md)"
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+		"${sudo[@]}" chmod 755 "$policy"
+		made_policy=1
+	fi
+	log "$name: installing Debian package(s) $* (apt-get)"
+	{
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq update &&
+			"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -y -qq \
+				-o Dpkg::Use-Pty=0 --no-install-recommends install "$@"
+	} >"$apt_log" 2>&1 || rc=$?
+	if ((made_policy)); then
+		"${sudo[@]}" rm -f "$policy"
+	fi
+	if ((rc != 0)); then
+		show_log_tail "$name" "$apt_log"
+		die "$name: apt-get install $* failed (exit $rc)"
+	fi
+}

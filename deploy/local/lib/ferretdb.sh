@@ -1,13 +1,20 @@
 # shellcheck shell=bash
-# FerretDB v1 (MongoDB wire protocol, SQLite backend) on 127.0.0.1:$OMS_LOCAL_FERRETDB_PORT.
-# Built once from its Go module source into the shared cache; run in the background with a pid file.
-# Sourced by deploy/local/services.sh.
+# FerretDB v1 (MongoDB wire protocol) on 127.0.0.1:$OMS_LOCAL_FERRETDB_PORT, on its PostgreSQL
+# backend: the local PostgreSQL of lib/postgres.sh (database $OMS_LOCAL_POSTGRES_DB), which `up`
+# starts first. Built once from its Go module source into the shared cache; run in the background
+# with a pid file. Sourced by deploy/local/services.sh, after lib/postgres.sh.
 
 : "${OMS_LOCAL_FERRETDB_VERSION:=v1.24.2}"
 : "${OMS_LOCAL_FERRETDB_PORT:=27017}"
 # HTTP debug listener (/debug/livez, /debug/readyz, /debug/metrics); "-" disables it.
 : "${OMS_LOCAL_FERRETDB_DEBUG_PORT:=8088}"
 : "${OMS_LOCAL_FERRETDB_LOG_LEVEL:=info}"
+# FerretDB's pool of PostgreSQL connections (its own default is 50). FerretDB v1.24.2 holds one
+# connection per matching statement of an update command until the command ends, and waits forever
+# for another one to write: the update commands in flight at once must match fewer statements in
+# total than this, or FerretDB hangs for good (see deploy/local/README.md). PostgreSQL's
+# max_connections follows (OMS_LOCAL_POSTGRES_MAX_CONNECTIONS).
+: "${OMS_LOCAL_FERRETDB_PG_POOL_MAX_CONNS:=200}"
 : "${OMS_LOCAL_GO:=go}"
 : "${OMS_LOCAL_FERRETDB_BIN:=$OMS_LOCAL_CACHE_DIR/ferretdb-$OMS_LOCAL_FERRETDB_VERSION/bin/ferretdb}"
 
@@ -18,7 +25,16 @@ FERRETDB_LOG_FILE=$FERRETDB_DIR/ferretdb.log
 
 ferretdb_address() { printf 'mongodb://%s:%s/' "$LOCAL_HOST" "$OMS_LOCAL_FERRETDB_PORT"; }
 ferretdb_logs() { printf '%s\n' "$FERRETDB_LOG_FILE"; }
-ferretdb_pid() { running_pid "$FERRETDB_PID_FILE" "ferretdb --handler=sqlite"; }
+# Matches a FerretDB started by this script with any backend (an older copy of it ran SQLite), so
+# that one is recognised, stopped and restarted on PostgreSQL (see ferretdb_outdated).
+FERRETDB_PATTERN="ferretdb --handler="
+ferretdb_pid() { running_pid "$FERRETDB_PID_FILE" "$FERRETDB_PATTERN"; }
+ferretdb_deps() { printf '%s\n' postgres; }
+# The PostgreSQL URL FerretDB is started with: the local cluster, its pool settings (idle
+# connections closed after a minute).
+ferretdb_pg_url() {
+	printf '%s?pool_max_conns=%s&pool_max_conn_idle_time=1m' "$(postgres_url)" "$OMS_LOCAL_FERRETDB_PG_POOL_MAX_CONNS"
+}
 ferretdb_ports() {
 	printf '%s\n' "$OMS_LOCAL_FERRETDB_PORT"
 	[[ $OMS_LOCAL_FERRETDB_DEBUG_PORT == - ]] || printf '%s\n' "$OMS_LOCAL_FERRETDB_DEBUG_PORT"
@@ -102,9 +118,23 @@ ferretdb_probe() {
 }
 ferretdb_ready() { ferretdb_probe; }
 
+# ferretdb_outdated PID: says why a running FerretDB must be restarted (another backend, another
+# PostgreSQL URL); fails when it runs as this script would start it.
+ferretdb_outdated() {
+	local cmdline
+	cmdline=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	if [[ $cmdline != *"--handler=pg "* ]]; then
+		printf 'runs on another backend (%s), not PostgreSQL\n' "$(grep -o -- '--handler=[^ ]*' <<<"$cmdline" || echo '?')"
+	elif [[ $cmdline != *"--postgresql-url=$(ferretdb_pg_url) "* ]]; then
+		printf 'uses another PostgreSQL URL than %s\n' "$(ferretdb_pg_url)"
+	else
+		return 1
+	fi
+}
+
 ferretdb_start() {
 	local pid debug_addr
-	mkdir -p "$FERRETDB_DIR/data" "$FERRETDB_DIR/state"
+	mkdir -p "$FERRETDB_DIR/state"
 	if [[ $OMS_LOCAL_FERRETDB_DEBUG_PORT == - ]]; then
 		debug_addr=-
 	else
@@ -117,8 +147,8 @@ ferretdb_start() {
 	(
 		cd "$FERRETDB_DIR" &&
 			exec setsid nohup "$OMS_LOCAL_FERRETDB_BIN" \
-				--handler=sqlite \
-				--sqlite-url="file:$FERRETDB_DIR/data/" \
+				--handler=pg \
+				--postgresql-url="$(ferretdb_pg_url)" \
 				--listen-addr="$LOCAL_HOST:$OMS_LOCAL_FERRETDB_PORT" \
 				--debug-addr="$debug_addr" \
 				--state-dir="$FERRETDB_DIR/state" \
@@ -131,4 +161,7 @@ ferretdb_start() {
 	printf '%s\n' "$pid" >"$FERRETDB_PID_FILE"
 }
 
-ferretdb_stop() { stop_pid ferretdb "$FERRETDB_PID_FILE" "ferretdb --handler=sqlite" "$OMS_LOCAL_STOP_TIMEOUT"; }
+ferretdb_stop() { stop_pid ferretdb "$FERRETDB_PID_FILE" "$FERRETDB_PATTERN" "$OMS_LOCAL_STOP_TIMEOUT"; }
+
+# `wipe ferretdb`: its data lives in PostgreSQL now; a fresh, empty database.
+ferretdb_wipe() { postgres_reset_db; }

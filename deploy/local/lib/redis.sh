@@ -23,34 +23,8 @@ redis_installed() {
 }
 
 # Installs the Debian package without letting its maintainer scripts start Debian's own
-# redis-server service on 6379 (a policy-rc.d that says "no", only for the install, and only if the
-# machine has none).
-_redis_apt_install() {
-	local sudo=() policy=/usr/sbin/policy-rc.d made_policy=0 rc=0
-	if ((EUID != 0)); then
-		command -v sudo >/dev/null 2>&1 || die "redis: $OMS_LOCAL_REDIS_SERVER is missing and installing $OMS_LOCAL_REDIS_APT_PACKAGE needs root (apt-get install $OMS_LOCAL_REDIS_APT_PACKAGE)"
-		sudo=(sudo -n)
-	fi
-	command -v apt-get >/dev/null 2>&1 || die "redis: $OMS_LOCAL_REDIS_SERVER is missing and there is no apt-get; install Redis >= 6 and put redis-server and redis-cli on PATH"
-	if [[ ! -e $policy ]]; then
-		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-		"${sudo[@]}" chmod 755 "$policy"
-		made_policy=1
-	fi
-	log "redis: installing Debian package $OMS_LOCAL_REDIS_APT_PACKAGE (apt-get)"
-	{
-		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq update &&
-			"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -y -qq \
-				-o Dpkg::Use-Pty=0 --no-install-recommends install "$OMS_LOCAL_REDIS_APT_PACKAGE"
-	} >"$OMS_LOCAL_VAR_DIR/redis-apt.log" 2>&1 || rc=$?
-	if ((made_policy)); then
-		"${sudo[@]}" rm -f "$policy"
-	fi
-	if ((rc != 0)); then
-		show_log_tail redis "$OMS_LOCAL_VAR_DIR/redis-apt.log"
-		die "redis: apt-get install $OMS_LOCAL_REDIS_APT_PACKAGE failed (exit $rc)"
-	fi
-}
+# redis-server service on 6379 (see apt_install in common.sh).
+_redis_apt_install() { apt_install redis "$OMS_LOCAL_REDIS_APT_PACKAGE"; }
 
 redis_install() {
 	redis_installed && return 0
