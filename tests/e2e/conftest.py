@@ -11,7 +11,7 @@ import pytest
 
 from oms.client import OmsClient, Order
 from tests.e2e.server import OmsCluster, OmsProcess
-from tests.integration.conftest import KAFKA_URL, MONGO_URL, require_server
+from tests.integration.conftest import KAFKA_URL, MONGO_URL, REDIS_URL, require_server
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +69,7 @@ def start_oms(data_dir: Path) -> OmsProcess:
     return server
 
 
-REDIS_E2E_URL = "redis://127.0.0.1:6379/14"
+REDIS_E2E_URL = REDIS_URL.rsplit("/", 1)[0] + "/14"  # the contract tests flush db 15
 
 
 def start_cluster(data_dir: Path) -> OmsCluster:
