@@ -71,9 +71,12 @@ async def open_bus(settings: Settings) -> Bus:
     if scheme == "memory":
         return MemoryBus(settings.data_dir / "bus.db")
     if scheme == "kafka":
+        import prometheus_client
+
         from oms.bus.kafka import KafkaBus
 
-        return await KafkaBus.connect(settings.bus)
+        # The process-wide registry: the consumer-lag gauge shows on the process's /metrics.
+        return await KafkaBus.connect(settings.bus, registry=prometheus_client.REGISTRY)
     raise UnsupportedBackendError("OMS_BUS", settings.bus, "memory://, kafka://HOST:PORT")
 
 
