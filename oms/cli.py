@@ -111,6 +111,9 @@ async def _serve(settings: Settings, roles: Sequence[Role]) -> None:
 def _up_distributed(settings: Settings) -> int:
     """One child process per service (API on OMS_PORT, the others on the next ports), all on
     the configured servers; Ctrl-C stops them all."""
+    from oms.runtime import ensure_accounts
+
+    ensure_accounts(settings)  # once, here: four processes would each write different secrets
     children: list[subprocess.Popen[bytes]] = []
     for i, role in enumerate(("marketdata", "risk", "processor", "api")):
         port = settings.port if role == "api" else settings.port + 1 + i
