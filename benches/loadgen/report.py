@@ -1,0 +1,139 @@
+"""The load generator's results: the JSON written per invocation, and its Markdown table.
+
+python -m benches.loadgen.report var/bench/loadgen/*.json
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    mem_gib = 0.0
+    with contextlib.suppress(ValueError, OSError):
+        mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions: dict[str, str] = {"python": platform.python_version()}
+    for name in ("uvloop", "granian", "websockets", "orjson", "aiokafka"):
+        with contextlib.suppress(PackageNotFoundError):
+            versions[name] = version(name)
+    return {
+        "hostname": platform.node(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_gib, 1),
+        "platform": platform.platform(),
+        "commit": commit,
+        "versions": versions,
+        "load_average": os.getloadavg(),
+    }
+
+
+def _ms(summary: dict[str, Any], key: str) -> str:
+    value = summary.get(key)
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def _errors(figures: dict[str, Any]) -> str:
+    errors = figures.get("errors") or {}
+    if not errors:
+        return "0"
+    return ", ".join(f"{code} {n}" for code, n in sorted(errors.items(), key=lambda kv: -kv[1]))
+
+
+HEADER = (
+    "| mode | offered/s | achieved/s | decided/s "
+    "| answer P50 / P90 / P99 / P99.9 / max (ms) "
+    "| decision P50 / P90 / P99 / P99.9 / max (ms) "
+    "| first fill P50 / P99 (ms) | send lag P99 (ms) | errors | rejects | gen CPU |"
+)
+
+
+def rows(result: dict[str, Any]) -> list[str]:
+    """One table row per step of one invocation's result."""
+    mode = result.get("target", {}).get("mode", "url")
+    lines = []
+    for step in result.get("steps", []):
+        f = step["figures"]
+        a, d, fill, lag = f["answer"], f["decision"], f["fill"], f["lag"]
+        pcts = ("p50_ms", "p90_ms", "p99_ms", "p99.9_ms", "max_ms")
+        rejects = sum(f.get("rejects", {}).values())
+        endpoint = step["config"].get("endpoint", "orders")
+        label = mode if endpoint == "orders" else f"{mode} ({endpoint})"
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    label,
+                    f"{f['offered_per_s']:g}",
+                    f"{f['achieved_per_s']:g}",
+                    f"{f['decided_per_s']:g}",
+                    " / ".join(_ms(a, p) for p in pcts),
+                    " / ".join(_ms(d, p) for p in pcts) if d.get("count") else "–",
+                    " / ".join(_ms(fill, p) for p in ("p50_ms", "p99_ms"))
+                    if fill.get("count")
+                    else "–",
+                    _ms(lag, "p99_ms"),
+                    _errors(f),
+                    str(rejects),
+                    f"{f['generator_cpu_pct']:g}%",
+                ]
+            )
+            + " |"
+        )
+    return lines
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    """The Markdown table of several invocations, and the ceiling when measured."""
+    lines = [HEADER, "|" + "---|" * HEADER.count(" | ") + "---|"]
+    for result in results:
+        lines += rows(result)
+    for result in results:
+        ceiling = result.get("ceiling")
+        if ceiling:
+            lines += [
+                "",
+                f"Generator ceiling ({ceiling['endpoint']}, closed loop, "
+                f"{ceiling['connections']} connections): **{ceiling['requests_per_s']:g} req/s**, "
+                f"generator CPU {ceiling['generator_cpu_pct']:g}% "
+                f"({ceiling['generator_cpu_us_per_request']} µs per request).",
+            ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    results = [json.loads(Path(p).read_text()) for p in argv]
+    print(render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
