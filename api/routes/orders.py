@@ -117,8 +117,9 @@ async def place_order(call: Call) -> Response:
     )
     if claimed is not None:
         return await _replay(api, command, new_order_decoder.decode(claimed), market)
-    if request.client_order_id is not None:
-        # The claim store may have forgotten (TTL, restart); the store never does.
+    if request.client_order_id is not None and not api.runtime.idempotency.durable:
+        # An in-process claim store forgets on restart; the store never does. (A durable one,
+        # Redis, remembers for its TTL: asking the store too would cost a query per order.)
         earlier = await api.runtime.store.get_order_by_client_id(account, command.client_order_id)
         if earlier is not None:
             return await _replay(api, command, earlier, market)

@@ -12,6 +12,9 @@ from typing import Protocol
 
 
 class IdempotencyStore(Protocol):
+    durable: bool
+    """Whether claims survive a restart of this process (for as long as their TTL)."""
+
     async def claim(
         self, account: str, client_order_id: str, order_id: int, record: bytes
     ) -> bytes | None:

@@ -11,6 +11,8 @@ import time
 
 
 class MemoryIdempotencyStore:
+    durable = False  # gone with the process
+
     def __init__(self, ttl_s: float = 24 * 3600.0) -> None:
         self._ttl_ns = int(ttl_s * 1e9)
         self._by_client_id: dict[tuple[str, str], tuple[int, int, bytes]] = {}

@@ -48,6 +48,8 @@ class RedisIdempotencyStore:
         max_connections: connections per process; callers beyond them wait their turn.
     """
 
+    durable = True  # Redis keeps claims (AOF) for their TTL, across restarts of the API
+
     def __init__(
         self,
         url: str,

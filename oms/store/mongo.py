@@ -45,8 +45,11 @@ _DUPLICATE_KEY: Final = 11000
 _ROUNDS: Final = 4
 _OPS_PER_COMMAND: Final = 1_000
 """Operations per write command: far below the 16 MiB command limit with documents of ~1 KiB."""
-_FERRETDB_OPS_PER_COMMAND: Final = 50
-"""FerretDB v1 (SQLite) scans the collection once per update and stalls past ~100 of them."""
+_FERRETDB_OPS_PER_COMMAND: Final = 25
+"""FerretDB v1 holds a pooled PostgreSQL connection per matching update until the command
+ends; small commands, a few at a time (``_CONCURRENT_COMMANDS``), stay far below its pool."""
+_CONCURRENT_COMMANDS: Final = 4
+"""Write commands of one batch in flight together (each statement commits on its own)."""
 
 _CLIENT_DEFAULTS: Final[Mapping[str, int]] = {
     # A server that does not answer is an unavailable store, reported within seconds.
