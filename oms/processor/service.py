@@ -175,6 +175,7 @@ class ProcessorService:
         self._tasks: list[asyncio.Task[None]] = []
         self._consumer: Consumer | None = None
         self._write_lock = asyncio.Lock()
+        self._pending = _Batch()
         self._resend: list[int] = []  # recovered orders, sent once the venues run
         # Orders that left memory: a decision delivered again (a publish that timed out and
         # landed anyway, a replay) must not bring one back to life.
@@ -316,13 +317,13 @@ class ProcessorService:
                 continue
             if not records:
                 continue
-            batch = _Batch()
+            batch = self._pending
             for r in records:
                 try:
                     self._on_instruction(instruction_decoder.decode(r.value), batch)
                 except Exception:
                     log.exception("processor skipped an instruction it could not handle")
-            await self._flush(batch)
+            await self._flush()
             await until_done(consumer.commit, "processor: committing offsets", self._stopping)
 
     async def _run_reports(self) -> None:
@@ -338,23 +339,31 @@ class ProcessorService:
 
     async def _handle_reports(self) -> None:
         reports, self._reports = self._reports, []
-        batch = _Batch()
+        batch = self._pending
         for report in reports:
             try:
                 self._on_report(report, batch)
             except oms_core.OmsError as exc:
                 log.warning("venue report %r not applied: %s", report, exc)
-        await self._flush(batch)
+        await self._flush()
 
-    async def _flush(self, batch: _Batch) -> None:
-        if not batch:
-            return
+    async def _flush(self) -> None:
+        """Write and publish every change made so far; durable when this returns.
 
-        async def write_and_publish() -> None:
-            await self._store.write(list(batch.updates.values()), batch.executions)
-            await self._bus.publish_many(EVENTS, batch.published)
+        Instructions and venue reports add their changes to one pending batch, and one flush
+        at a time takes all of it: while a write is out, the next batch grows, so an order's
+        changes in between (accepted, then acked, then filled) are stored once, as the last.
+        Whoever took our changes held the lock before us, so once we hold it they are stored.
+        """
+        async with self._write_lock:
+            batch, self._pending = self._pending, _Batch()
+            if not batch:
+                return
 
-        async with self._write_lock:  # reports and instructions must reach the store in order
+            async def write_and_publish() -> None:
+                await self._store.write(list(batch.updates.values()), batch.executions)
+                await self._bus.publish_many(EVENTS, batch.published)
+
             # While the store or the bus is down, processing waits here; nothing is dropped.
             await until_done(write_and_publish, "processor: storing order changes", self._stopping)
         for order_id, update in batch.updates.items():
