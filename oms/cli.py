@@ -95,6 +95,9 @@ async def _serve(settings: Settings, roles: Sequence[Role]) -> None:
             interface=Interfaces.ASGI,  # the lifespan starts the API's WebSocket gateway
             websockets="api" in roles,
             log_enabled=False,
+            # granian's default (128 of each) leaves requests on more connections unserved.
+            backlog=2048,
+            backpressure=1024,
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
