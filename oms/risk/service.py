@@ -21,6 +21,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from decimal import ROUND_UP, Decimal
 
 import oms_core
@@ -75,6 +76,8 @@ STATES: dict[str, TradingState] = {
 }
 STATE_NAMES: dict[int, TradingStateName] = {0: "ACTIVE", 1: "REDUCING", 2: "HALTED"}
 TERMINAL = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
+_STORE_REFRESH_S = 5.0
+"""How often every account's snapshot is stored even if it did not trade (marks moved)."""
 _DECIDED_MEMORY = 200_000
 """Order ids remembered to skip a command delivered again."""
 MARGIN_CALL = Decimal(1)
@@ -328,17 +331,23 @@ class RiskService:
                         self._marks[event.symbol] = event.price
 
     async def _run_snapshots(self) -> None:
-        last_full = 0.0
+        """Accounts that traded go out within ``snapshot_interval_s``; marks move every
+        account's margin, so all of them are published once a second and stored every
+        ``_STORE_REFRESH_S`` (a store write costs far more than a message)."""
+        last_full = last_stored = 0.0
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._snapshot_interval_s)
             now = time.monotonic()
+            refresh: set[str] = set()
             if now - last_full >= 1.0:
-                # Marks move every account's margin: refresh all of them once a second.
-                self._dirty.update(self._account if self._owned is None else self._owned)
+                refresh = set(self._account if self._owned is None else self._owned)
                 last_full = now
+            store_all = now - last_stored >= _STORE_REFRESH_S
+            if store_all:
+                last_stored = now
             try:
-                await self._write_snapshots()
+                await self._write_snapshots(refresh, store_all)
             except Exception:
                 log.exception("risk could not write account snapshots")
 
@@ -466,14 +475,22 @@ class RiskService:
 
     # --- snapshots ---------------------------------------------------------------------------
 
-    async def _write_snapshots(self) -> None:
+    async def _write_snapshots(
+        self, refresh: AbstractSet[str] = frozenset(), store_all: bool = True
+    ) -> None:
+        """Store and publish the accounts that changed; publish ``refresh`` too, and store
+        it as well when ``store_all``."""
         if self._owned is not None:
             self._dirty &= self._owned  # other replicas write theirs
-        if not self._dirty:
+            refresh = refresh & self._owned
+        changed, self._dirty = self._dirty, set()
+        names = sorted(changed | refresh)
+        if not names:
             return
-        names, self._dirty = sorted(self._dirty), set()
         snapshots = [self.snapshot(name) for name in names]
-        await self._store.write(snapshots=snapshots)
+        stored = snapshots if store_all else [s for s in snapshots if s.account in changed]
+        if stored:
+            await self._store.write(snapshots=stored)
         await self._bus.publish_many(ACCOUNTS, [(s.account, encode(s)) for s in snapshots])
 
     def snapshot(self, account: str) -> AccountSnapshot:
