@@ -167,7 +167,14 @@ async def create_runtime(
                 positions=risk.position_lots if risk is not None else None,
             )
             names = [a.name for a in traders]
-            processor = ProcessorService(registry, names, bus, store, {"SIM": venue})
+            processor = ProcessorService(
+                registry,
+                names,
+                bus,
+                store,
+                {"SIM": venue},
+                coalesce_ms=settings.venue_latency_ms + 1.0,
+            )
             await processor.start()  # recovers the open orders of the accounts it is given
             stack.push_async_callback(processor.stop)
 

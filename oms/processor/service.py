@@ -152,6 +152,7 @@ class ProcessorService:
         *,
         route: Mapping[str, str] | None = None,
         group: str = "processor",
+        coalesce_ms: float = 2.0,
     ) -> None:
         """``route`` maps a symbol to a venue name; unlisted symbols go to the first venue."""
         if not venues:
@@ -164,6 +165,7 @@ class ProcessorService:
         self._default_venue = next(iter(self._venues))
         self._route = dict(route or {})
         self._group = group
+        self._coalesce_s = coalesce_ms / 1000
         self._instrument = {s: registry.index_of(s) for s in registry.symbols()}
         self._unit_atoms = {s: _unit_atoms(registry.get(s)) for s in registry.symbols()}
         self._account = {name: i for i, name in enumerate(accounts)}
@@ -323,6 +325,9 @@ class ProcessorService:
                     self._on_instruction(instruction_decoder.decode(r.value), batch)
                 except Exception:
                     log.exception("processor skipped an instruction it could not handle")
+            # The venues acknowledge within about their latency: waiting that long lets an
+            # order's acceptance and its ack be stored as one write instead of two.
+            await asyncio.sleep(self._coalesce_s)
             await self._flush()
             await until_done(consumer.commit, "processor: committing offsets", self._stopping)
 
