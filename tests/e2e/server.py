@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -172,7 +174,43 @@ class OmsCluster:
                     codes.append(-9)
             else:
                 codes.append(proc.returncode)
+        self.drop_namespace()
         return max((abs(c) for c in codes), default=0)
+
+    def drop_namespace(self) -> None:
+        """Delete what this cluster left on the shared servers (its topics, its database, its
+        Redis keys), so repeated runs do not pile up partitions and data."""
+        # In a thread of its own: stop() is also called from inside running event loops.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(lambda: asyncio.run(self._drop_namespace())).result(timeout=60)
+
+    async def _drop_namespace(self) -> None:
+        from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
+        from pymongo import AsyncMongoClient
+        from redis.asyncio import Redis
+
+        from oms.bus.kafka_config import KafkaConfig
+
+        config = KafkaConfig.from_url(self.env["OMS_BUS"])
+        admin = AIOKafkaAdminClient(**config.connection())
+        await admin.start()
+        try:
+            mine = [t for t in await admin.list_topics() if t.startswith(self.namespace + ".")]
+            if mine:
+                await admin.delete_topics(mine)
+        finally:
+            await admin.close()
+        store_url = self.env["OMS_STORE"]
+        mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+            store_url.rsplit("/", 1)[0] + "/"
+        )
+        await mongo.drop_database(self.namespace)
+        await mongo.close()
+        redis = Redis.from_url(self.env["OMS_IDEMPOTENCY"].split("?")[0])
+        keys = [k async for k in redis.scan_iter(match=f"{self.namespace}:*", count=1000)]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
 
     def accounts(self) -> dict[str, AccountConfig]:
         return {a.name: a for a in load_accounts(self.data_dir / "accounts.toml")}
