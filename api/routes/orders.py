@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from decimal import Decimal
-from typing import Final
+from typing import Final, get_args
 
 from starlette.responses import Response
 
@@ -40,6 +40,7 @@ from oms.events import (
     CancelOrder,
     NewOrder,
     OrderUpdate,
+    StatusName,
     encode,
     new_order_decoder,
 )
@@ -54,19 +55,7 @@ _PRICES: Final[dict[str, tuple[bool, bool]]] = {
 }
 """Order type → (takes a limit price, takes a stop price)."""
 
-_STATUSES: Final = frozenset(
-    {
-        "PENDING_NEW",
-        "NEW",
-        "PARTIALLY_FILLED",
-        "FILLED",
-        "PENDING_CANCEL",
-        "CANCELED",
-        "PENDING_REPLACE",
-        "REJECTED",
-        "EXPIRED",
-    }
-)
+_STATUSES: Final = frozenset(get_args(StatusName))
 
 
 def new_order(

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import get_args
 
 import oms_core
 from oms.bus import Bus, Consumer, Partition
@@ -32,6 +33,7 @@ from oms.events import (
     CancelAll,
     CancelOrder,
     Execution,
+    NewOrder,
     OrderAccepted,
     OrderRejected,
     OrderTypeName,
@@ -93,18 +95,7 @@ _SIDE_NAMES: dict[int, SideName] = {0: "BUY", 1: "SELL"}
 _TYPE_NAMES: dict[int, OrderTypeName] = {0: "LIMIT", 1: "MARKET", 2: "STOP_MARKET", 3: "STOP_LIMIT"}
 _TIF_NAMES: dict[int, TimeInForceName] = {0: "GTC", 1: "IOC", 2: "FOK", 3: "GTX"}
 _STATUS_NAMES: dict[int, StatusName] = {
-    int(getattr(oms_core.OrderStatus, name)): name
-    for name in (
-        "PENDING_NEW",
-        "NEW",
-        "PARTIALLY_FILLED",
-        "FILLED",
-        "PENDING_CANCEL",
-        "CANCELED",
-        "PENDING_REPLACE",
-        "REJECTED",
-        "EXPIRED",
-    )
+    int(getattr(oms_core.OrderStatus, name)): name for name in get_args(StatusName)
 }
 
 
@@ -235,19 +226,7 @@ class ProcessorService:
             log.error("stored order %d has an unknown account or symbol", o.order_id)
             return
         t = self.table
-        t.add(
-            o.order_id,
-            o.client_order_id,
-            self._account[o.account],
-            self._instrument[o.symbol],
-            _SIDES[o.side],
-            _TYPES[o.order_type],
-            _TIFS[o.time_in_force],
-            o.qty,
-            o.price,
-            o.stop_price,
-            o.reduce_only,
-        )
+        self._add(o)
         t.risk_accept(o.order_id)
         if o.status != "PENDING_NEW":
             t.venue_ack(o.order_id)
@@ -401,19 +380,7 @@ class ProcessorService:
             log.error("order %d for an unknown account or symbol dropped", o.order_id)
             return
         try:
-            self.table.add(
-                o.order_id,
-                o.client_order_id,
-                self._account[o.account],
-                self._instrument[o.symbol],
-                _SIDES[o.side],
-                _TYPES[o.order_type],
-                _TIFS[o.time_in_force],
-                o.qty,
-                o.price,
-                o.stop_price,
-                o.reduce_only,
-            )
+            self._add(o)
         except (oms_core.DuplicateOrder, oms_core.InvalidArgument) as exc:
             # A decision delivered again after a restart, or a reused live client order id.
             log.warning("order %d not added: %s", o.order_id, exc)
@@ -434,6 +401,22 @@ class ProcessorService:
         self.table.risk_accept(o.order_id)
         view = self._emit(o.order_id, batch)
         self._send(view, live)
+
+    def _add(self, o: NewOrder | OrderUpdate) -> None:
+        """Put an order into the table as PENDING_NEW (a new one, or one being rebuilt)."""
+        self.table.add(
+            o.order_id,
+            o.client_order_id,
+            self._account[o.account],
+            self._instrument[o.symbol],
+            _SIDES[o.side],
+            _TYPES[o.order_type],
+            _TIFS[o.time_in_force],
+            o.qty,
+            o.price,
+            o.stop_price,
+            o.reduce_only,
+        )
 
     def _send(self, view: OrderView, live: _Live) -> None:
         order_type = _TYPE_NAMES[int(view.order_type)]
