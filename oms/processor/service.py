@@ -20,10 +20,19 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import get_args
 
 import oms_core
 from oms.bus import Bus, Consumer, Partition
+from oms.enums import (
+    LIQUIDITY,
+    ORDER_TYPE_NAMES,
+    ORDER_TYPES,
+    SIDE_NAMES,
+    SIDES,
+    STATUS_NAMES,
+    TIME_IN_FORCE,
+    TIME_IN_FORCE_NAMES,
+)
 from oms.events import (
     EVENTS,
     ORDERS,
@@ -36,13 +45,9 @@ from oms.events import (
     NewOrder,
     OrderAccepted,
     OrderRejected,
-    OrderTypeName,
     OrderUpdate,
     ReplaceRejected,
     ReplaceRequested,
-    SideName,
-    StatusName,
-    TimeInForceName,
     encode,
     instruction_decoder,
 )
@@ -64,39 +69,14 @@ from oms.venue import (
 from oms.venue import ReplaceRejected as VenueReplaceRejected
 from oms_core import (
     InstrumentRegistry,
-    Liquidity,
     OrderTable,
-    OrderType,
     OrderView,
-    Side,
-    TimeInForce,
 )
 
 log = logging.getLogger("oms.processor")
 
 _FINISHED_MEMORY = 200_000
 """Finished order ids remembered to refuse a decision delivered again."""
-
-_SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
-_TYPES = {
-    "LIMIT": OrderType.LIMIT,
-    "MARKET": OrderType.MARKET,
-    "STOP_MARKET": OrderType.STOP_MARKET,
-    "STOP_LIMIT": OrderType.STOP_LIMIT,
-}
-_TIFS = {
-    "GTC": TimeInForce.GTC,
-    "IOC": TimeInForce.IOC,
-    "FOK": TimeInForce.FOK,
-    "GTX": TimeInForce.GTX,
-}
-_LIQUIDITY = {"MAKER": Liquidity.MAKER, "TAKER": Liquidity.TAKER}
-_SIDE_NAMES: dict[int, SideName] = {0: "BUY", 1: "SELL"}
-_TYPE_NAMES: dict[int, OrderTypeName] = {0: "LIMIT", 1: "MARKET", 2: "STOP_MARKET", 3: "STOP_LIMIT"}
-_TIF_NAMES: dict[int, TimeInForceName] = {0: "GTC", 1: "IOC", 2: "FOK", 3: "GTX"}
-_STATUS_NAMES: dict[int, StatusName] = {
-    int(getattr(oms_core.OrderStatus, name)): name for name in get_args(StatusName)
-}
 
 
 def _unit_atoms(instrument: oms_core.Instrument) -> int:
@@ -233,7 +213,7 @@ class ProcessorService:
         if o.triggered:
             t.trigger_stop(o.order_id)
         for e in fills:
-            t.fill(e.order_id, e.exec_id, e.qty, e.price, e.fee, _LIQUIDITY[e.liquidity])
+            t.fill(e.order_id, e.exec_id, e.qty, e.price, e.fee, LIQUIDITY[e.liquidity])
         view = t.get(o.order_id)
         assert view is not None
         live = _Live(o.account, o.symbol, self._venue_for(o.symbol), o.created_ns)
@@ -409,9 +389,9 @@ class ProcessorService:
             o.client_order_id,
             self._account[o.account],
             self._instrument[o.symbol],
-            _SIDES[o.side],
-            _TYPES[o.order_type],
-            _TIFS[o.time_in_force],
+            SIDES[o.side],
+            ORDER_TYPES[o.order_type],
+            TIME_IN_FORCE[o.time_in_force],
             o.qty,
             o.price,
             o.stop_price,
@@ -419,7 +399,7 @@ class ProcessorService:
         )
 
     def _send(self, view: OrderView, live: _Live) -> None:
-        order_type = _TYPE_NAMES[int(view.order_type)]
+        order_type = ORDER_TYPE_NAMES[int(view.order_type)]
         if view.triggered:
             order_type = "MARKET" if order_type == "STOP_MARKET" else "LIMIT"
         self._venues[live.venue].submit(
@@ -427,9 +407,9 @@ class ProcessorService:
                 view.order_id,
                 live.account,
                 live.symbol,
-                _SIDE_NAMES[int(view.side)],
+                SIDE_NAMES[int(view.side)],
                 order_type,
-                _TIF_NAMES[int(view.time_in_force)],
+                TIME_IN_FORCE_NAMES[int(view.time_in_force)],
                 view.leaves_qty,
                 view.price,
                 view.stop_price,
@@ -477,7 +457,7 @@ class ProcessorService:
                         msg.order_id,
                         live.account,
                         live.symbol,
-                        _TYPE_NAMES[int(view.order_type)],
+                        ORDER_TYPE_NAMES[int(view.order_type)],
                         msg.qty - view.cum_qty,
                         msg.price,
                         msg.ts_ns,
@@ -514,7 +494,7 @@ class ProcessorService:
                 report.qty,
                 report.price,
                 report.fee,
-                _LIQUIDITY[report.liquidity],
+                LIQUIDITY[report.liquidity],
             )
             if applied == oms_core.Applied.DUPLICATE:
                 return
@@ -524,7 +504,7 @@ class ProcessorService:
                     order_id,
                     live.account,
                     live.symbol,
-                    _SIDE_NAMES[int(t.get(order_id).side)],  # type: ignore[union-attr]
+                    SIDE_NAMES[int(t.get(order_id).side)],  # type: ignore[union-attr]
                     report.qty,
                     report.price,
                     report.fee,
@@ -569,8 +549,8 @@ class ProcessorService:
                                 order_id,
                                 live.account,
                                 live.symbol,
-                                _SIDE_NAMES[int(view.side)],
-                                _TYPE_NAMES[int(view.order_type)],
+                                SIDE_NAMES[int(view.side)],
+                                ORDER_TYPE_NAMES[int(view.order_type)],
                                 view.leaves_qty,
                                 view.price,
                                 view.stop_price,
@@ -598,7 +578,7 @@ class ProcessorService:
         return view
 
     def _update_of(self, v: OrderView, live: _Live, force: bool) -> OrderUpdate:
-        status = _STATUS_NAMES[int(v.status)]
+        status = STATUS_NAMES[int(v.status)]
         if force:
             live.seq_base += 1  # a refused request is news too: give it its own seq
         return OrderUpdate(
@@ -606,9 +586,9 @@ class ProcessorService:
             account=live.account,
             client_order_id=v.client_order_id,
             symbol=live.symbol,
-            side=_SIDE_NAMES[int(v.side)],
-            order_type=_TYPE_NAMES[int(v.order_type)],
-            time_in_force=_TIF_NAMES[int(v.time_in_force)],
+            side=SIDE_NAMES[int(v.side)],
+            order_type=ORDER_TYPE_NAMES[int(v.order_type)],
+            time_in_force=TIME_IN_FORCE_NAMES[int(v.time_in_force)],
             qty=v.qty,
             price=v.price,
             stop_price=v.stop_price,

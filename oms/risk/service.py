@@ -27,12 +27,14 @@ from decimal import ROUND_UP, Decimal
 import oms_core
 from oms.bus import Bus, Consumer, Partition, Record
 from oms.config import AccountConfig
+from oms.enums import ORDER_TYPES, SIDES, TRADING_STATE_NAMES, TRADING_STATES
 from oms.events import (
     ACCOUNTS,
     COMMANDS,
     EVENTS,
     MARKETDATA,
     ORDERS,
+    TERMINAL_STATUSES,
     AccountSnapshot,
     AmendDecision,
     AmendOrder,
@@ -58,24 +60,10 @@ from oms.events import (
 )
 from oms.retry import until_done
 from oms.store import Store
-from oms_core import InstrumentRegistry, OrderType, RiskEngine, Side, TradingState
+from oms_core import InstrumentRegistry, RiskEngine, TradingState
 
 log = logging.getLogger("oms.risk")
 
-SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
-ORDER_TYPES = {
-    "LIMIT": OrderType.LIMIT,
-    "MARKET": OrderType.MARKET,
-    "STOP_MARKET": OrderType.STOP_MARKET,
-    "STOP_LIMIT": OrderType.STOP_LIMIT,
-}
-STATES: dict[str, TradingState] = {
-    "ACTIVE": TradingState.ACTIVE,
-    "REDUCING": TradingState.REDUCING,
-    "HALTED": TradingState.HALTED,
-}
-STATE_NAMES: dict[int, TradingStateName] = {0: "ACTIVE", 1: "REDUCING", 2: "HALTED"}
-TERMINAL = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
 _STORE_REFRESH_S = 5.0
 """How often every account's snapshot is stored even if it did not trade (marks moved)."""
 _DECIDED_MEMORY = 200_000
@@ -403,7 +391,7 @@ class RiskService:
         return OrderAccepted(o, time.time_ns())
 
     def _set_state(self, cmd: SetTradingState, out: list[tuple[str, bytes]]) -> None:
-        state = STATES[cmd.state]
+        state = TRADING_STATES[cmd.state]
         if cmd.account is None:
             self.engine.set_trading_state(state)
             affected = list(self._account)
@@ -429,7 +417,7 @@ class RiskService:
                 return
             self._book_fill(event)
         elif isinstance(event, OrderUpdate):
-            if event.status in TERMINAL and self.engine.on_order_done(event.order_id):
+            if event.status in TERMINAL_STATUSES and self.engine.on_order_done(event.order_id):
                 self._dirty.add(event.account)
         elif isinstance(event, ReplaceRequested):
             code = self.engine.check_replace(
@@ -530,7 +518,7 @@ class RiskService:
     def _effective_state(self, idx: int) -> TradingStateName:
         own = int(self.engine.trading_state(idx))
         every = int(self.engine.trading_state(None))
-        return STATE_NAMES[max(own, every)]
+        return TRADING_STATE_NAMES[max(own, every)]
 
     def _position(self, idx: int, symbol: str) -> PositionView | None:
         inst_idx = self._instrument[symbol]
