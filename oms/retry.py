@@ -14,6 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from oms.bus import Consumer, Record
+
 T = TypeVar("T")
 
 log = logging.getLogger("oms.retry")
@@ -50,4 +52,16 @@ async def until_done(
         return result
 
 
-__all__ = ["until_done"]
+async def fetch_or_wait(consumer: Consumer, who: str, stopping: asyncio.Event) -> list[Record]:
+    """The consumer's next records; if the bus cannot be read, none after a pause of a second
+    (cut short by ``stopping``), so a service's loop waits out an outage instead of dying."""
+    try:
+        return await consumer.fetch(1000, timeout=0.05)
+    except Exception:
+        log.exception("%s could not read the bus; retrying", who)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), 1.0)
+        return []
+
+
+__all__ = ["fetch_or_wait", "until_done"]

@@ -51,7 +51,7 @@ from oms.events import (
     encode,
     instruction_decoder,
 )
-from oms.retry import until_done
+from oms.retry import fetch_or_wait, until_done
 from oms.store import Store
 from oms.venue import (
     Acked,
@@ -269,13 +269,7 @@ class ProcessorService:
 
     async def _run_instructions(self, consumer: Consumer) -> None:
         while not self._stopping.is_set():
-            try:
-                records = await consumer.fetch(1000, timeout=0.05)
-            except Exception:
-                log.exception("processor could not read the bus; retrying")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), 1.0)
-                continue
+            records = await fetch_or_wait(consumer, "processor", self._stopping)
             if not records:
                 continue
             batch = self._pending

@@ -25,7 +25,7 @@ from collections.abc import Set as AbstractSet
 from decimal import ROUND_UP, Decimal
 
 import oms_core
-from oms.bus import Bus, Consumer, Partition, Record
+from oms.bus import Bus, Consumer, Partition
 from oms.config import AccountConfig
 from oms.enums import ORDER_TYPES, SIDES, TRADING_STATE_NAMES, TRADING_STATES
 from oms.events import (
@@ -58,7 +58,7 @@ from oms.events import (
     event_decoder,
     market_decoder,
 )
-from oms.retry import until_done
+from oms.retry import fetch_or_wait, until_done
 from oms.store import Store
 from oms_core import InstrumentRegistry, RiskEngine, TradingState
 
@@ -277,18 +277,9 @@ class RiskService:
         for consumer in self._consumers:
             await consumer.close()
 
-    async def _fetch(self, consumer: Consumer) -> list[Record]:
-        try:
-            return await consumer.fetch(1000, timeout=0.05)
-        except Exception:
-            log.exception("risk could not read the bus; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), 1.0)
-            return []
-
     async def _run_flow(self, consumer: Consumer) -> None:
         while not self._stopping.is_set():
-            records = await self._fetch(consumer)
+            records = await fetch_or_wait(consumer, "risk", self._stopping)
             if not records:
                 continue
             out: list[tuple[str, bytes]] = []
@@ -310,7 +301,7 @@ class RiskService:
 
     async def _run_marks(self, consumer: Consumer) -> None:
         while not self._stopping.is_set():
-            for r in await self._fetch(consumer):
+            for r in await fetch_or_wait(consumer, "risk", self._stopping):
                 event = market_decoder.decode(r.value)
                 if isinstance(event, MarkPrice):
                     idx = self._instrument.get(event.symbol)
