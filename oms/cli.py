@@ -73,6 +73,22 @@ def _apply(args: argparse.Namespace) -> Settings:
     return Settings()
 
 
+def _offer_demo_login(settings: Settings) -> Settings:
+    """``oms up`` offers the dashboard's demo sign-in when the accounts file is the demo one it
+    writes (absent yet, or still marked as such); an explicit OMS_DEMO_LOGIN wins."""
+    from oms.config import DEMO_ACCOUNTS_MARK
+
+    if "OMS_DEMO_LOGIN" in os.environ:
+        return settings
+    path = settings.accounts_path
+    if path.exists():
+        with path.open(encoding="utf-8", errors="replace") as f:
+            if f.readline().rstrip("\n") != DEMO_ACCOUNTS_MARK:
+                return settings
+    os.environ["OMS_DEMO_LOGIN"] = "true"  # the distributed children inherit it
+    return Settings()
+
+
 async def _serve(settings: Settings, roles: Sequence[Role]) -> None:
     """Run ``roles`` in this process and serve HTTP until SIGINT/SIGTERM: the API when it is
     one of them, else the probe routes (health, readiness, metrics)."""
@@ -163,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from oms.runtime import UnsupportedBackendError
 
+    if args.command == "up":
+        settings = _offer_demo_login(settings)
     if args.command == "up" and args.distributed:
         return _up_distributed(settings)
     roles: Sequence[Role] = ROLES if args.command == "up" else (args.service,)

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     dashboard_dir: Path | None = Field(
         None, description="Built dashboard to serve at / (default: frontend/dist if present)."
     )
+    demo_login: bool = Field(
+        False,
+        description="Hand the demo trader's key to browsers on this machine (GET /v1/demo/login"
+        "); `oms up` turns it on when the accounts file is the demo one it wrote.",
+    )
     log_format: Literal["auto", "json", "text"] = Field(
         "auto", description="json in containers, readable lines on a terminal ('auto')."
     )
@@ -124,6 +129,10 @@ def load_accounts(path: Path) -> list[AccountConfig]:
         return AccountsFile.model_validate(tomllib.load(f)).accounts
 
 
+DEMO_ACCOUNTS_MARK = "# Written by `oms up`: a demo trader and an admin key (demo sign-in on)."
+"""First line of the accounts file ``write_demo_accounts`` writes; ``oms up`` offers the
+dashboard's one-click demo sign-in only while the file starts with it."""
+
 DEMO_DEPOSITS: Mapping[str, str] = {"USDT": "1000000", "BTC": "10", "ETH": "100", "SOL": "1000"}
 
 
@@ -142,6 +151,7 @@ def write_demo_accounts(path: Path) -> list[AccountConfig]:
         role="admin",
     )
     lines = [
+        DEMO_ACCOUNTS_MARK,
         "# OMS accounts: API keys, secrets, deposits, limits, leverage. Keep this file private.",
     ]
     for a in (demo, admin):
@@ -162,6 +172,7 @@ def write_demo_accounts(path: Path) -> list[AccountConfig]:
 
 
 __all__ = [
+    "DEMO_ACCOUNTS_MARK",
     "DEMO_DEPOSITS",
     "AccountConfig",
     "Role",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from api.routes import account, admin, markets, orders, system
+from api.routes import account, admin, demo, markets, orders, system
 from api.routing import Endpoint
 
 ENDPOINTS: Final[tuple[Endpoint, ...]] = (
@@ -12,6 +12,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     *account.ENDPOINTS,
     *markets.ENDPOINTS,
     *admin.ENDPOINTS,
+    *demo.ENDPOINTS,
     *system.ENDPOINTS,
 )
 
