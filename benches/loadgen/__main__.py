@@ -27,7 +27,7 @@ from typing import Any
 
 import uvloop
 
-from benches.loadgen import profile
+from benches.loadgen import cpu, profile
 from benches.loadgen.generator import OpenLoopRun, RunConfig, closed_loop_ceiling
 from benches.loadgen.report import machine, render
 from benches.loadgen.workload import Mix, Trader, load_markets, load_traders
@@ -129,6 +129,19 @@ async def cancel_everything(url: str, traders: list[Trader]) -> None:
         trader.resting.clear()
 
 
+async def measure_cpu(
+    pids: dict[str, int], warmup: float, duration: float, rate: float
+) -> dict[str, Any]:
+    """CPU per process group over the step's measured window (the warm-up left out)."""
+    named = {pid: role for role, pid in pids.items()}
+    named[os.getpid()] = "generator"
+    await asyncio.sleep(0.2 + warmup)
+    before, t0 = cpu.sample(named), time.perf_counter()
+    await asyncio.sleep(duration)
+    after, seconds = cpu.sample(named), time.perf_counter() - t0
+    return cpu.summary(before, after, orders=round(rate * duration), seconds=seconds)
+
+
 async def run_steps(
     url: str, accounts: Path, args: argparse.Namespace, run_id: str, pids: dict[str, int]
 ) -> dict[str, Any]:
@@ -175,7 +188,9 @@ async def run_steps(
                 )
 
             recorders = asyncio.create_task(record_later(f"{run_id}-{rate:g}"))
+        accounting = asyncio.create_task(measure_cpu(pids, args.warmup, args.duration, rate))
         step = await runner.run()
+        step["cpu"] = await accounting
         if recorders is not None:
             step["profile"] = await recorders
         result["steps"].append(step)

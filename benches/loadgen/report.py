@@ -111,11 +111,32 @@ def rows(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def cpu_rows(results: list[dict[str, Any]]) -> list[str]:
+    """CPU ms per offered order by process group, one row per step that recorded it."""
+    steps = [(r, s) for r in results for s in r["steps"] if s.get("cpu")]
+    if not steps:
+        return []
+    groups = sorted({g for _, s in steps for g in s["cpu"]["cpu_ms_per_order"]})
+    head = "| mode | offered/s | cores busy | " + " | ".join(groups) + " | total |"
+    lines = ["", "CPU ms per offered order (measured window):", "", head]
+    lines.append("|" + "---|" * (head.count(" | ") + 1))
+    for result, step in steps:
+        c = step["cpu"]
+        per = c["cpu_ms_per_order"]
+        cells = " | ".join(f"{per[g]:.2f}" if g in per else "" for g in groups)
+        lines.append(
+            f"| {result['target']['mode']} | {step['config']['rate']:g} | {c['cores_busy']:g} | "
+            f"{cells} | {c['cpu_ms_per_order_total']:.2f} |"
+        )
+    return lines
+
+
 def render(results: list[dict[str, Any]]) -> str:
     """The Markdown table of several invocations, and the ceiling when measured."""
     lines = [HEADER, "|" + "---|" * HEADER.count(" | ") + "---|"]
     for result in results:
         lines += rows(result)
+    lines += cpu_rows(results)
     for result in results:
         ceiling = result.get("ceiling")
         if ceiling:

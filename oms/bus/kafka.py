@@ -418,6 +418,8 @@ class KafkaConsumer:
             session_timeout_ms=config.session_timeout_ms,
             heartbeat_interval_ms=config.heartbeat_interval_ms,
             max_poll_interval_ms=config.max_poll_interval_ms,
+            fetch_min_bytes=config.fetch_min_bytes,
+            fetch_max_wait_ms=config.fetch_max_wait_ms,
             # Partition i of every topic goes to the same member: risk reads an account's
             # commands and events (same key, same partition number) in one place.
             partition_assignment_strategy=(RangePartitionAssignor,),

@@ -107,7 +107,8 @@ class OmsCluster:
             "OMS_DATA_DIR": str(data_dir),
             "OMS_LOG_FORMAT": "json",
             "OMS_SIM_INTERVAL_MS": "25",
-            "OMS_BUS": f"{kafka}?namespace={self.namespace}&partitions=4",
+            "OMS_BUS": f"{kafka}{'&' if '?' in kafka else '?'}namespace={self.namespace}"
+            "&partitions=4",
             "OMS_STORE": f"{mongo.rstrip('/')}/{self.namespace}",
             "OMS_IDEMPOTENCY": f"{redis}?prefix={self.namespace}",
             **env,

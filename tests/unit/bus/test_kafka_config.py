@@ -20,7 +20,9 @@ def test_parameters_and_several_brokers_are_read() -> None:
     config = KafkaConfig.from_url(
         "kafka://b1:9094,b2?partitions=12&replication_factor=3&client_id=risk-0"
         "&linger_ms=3&session_timeout_ms=6000&heartbeat_interval_ms=1000&ssl_check_hostname=false"
+        "&fetch_min_bytes=65536&fetch_max_wait_ms=5"
     )
+    assert (config.fetch_min_bytes, config.fetch_max_wait_ms) == (65536, 5)
     assert config.bootstrap_servers == ("b1:9094", "b2:9092")
     assert (config.partitions, config.replication_factor, config.client_id) == (12, 3, "risk-0")
     assert (config.linger_ms, config.session_timeout_ms, config.heartbeat_interval_ms) == (
