@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 EXT_STAMP := $(VENV)/.built
 RUST_SOURCES := $(shell find core_rs -type f \( -name '*.rs' -o -name '*.json' -o -name Cargo.toml \)) Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: help build run test lint test-rust test-python stubtest bench bench-quick bench-save bench-compare lock clean services-up services-down services-status
+.PHONY: help build run test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro bench-save bench-compare lock clean services-up services-down services-status
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,13 +61,19 @@ services-down: ## Stop the local servers (their data stays under var/services/)
 services-status: ## Are the local servers up?
 	deploy/local/services.sh status
 
-bench: $(EXT_STAMP) ## The micro benchmarks (oms_core against pure-Python baselines)
+bench: $(EXT_STAMP) ## The standard benchmark set (~12 min): tables and plots in docs/benchmarks/
+	$(PY) -m benches.suite standard
+
+bench-quick: $(EXT_STAMP) ## Every benchmark scenario once, small, with sanity checks (~1 min)
+	$(PY) -m benches.suite quick
+
+bench-soak: $(EXT_STAMP) ## 10 minutes at 1,000 orders/s (embedded): memory and latency over time
+	$(PY) -m benches.suite soak
+
+bench-micro: $(EXT_STAMP) ## The oms_core micro benchmarks alone (against pure-Python baselines)
 	mkdir -p var/bench
 	$(BIN)/pytest benches --benchmark-only --benchmark-sort=name --benchmark-columns=min,median,mean,ops,rounds --benchmark-json=var/bench/latest.json
 	$(PY) -m benches.report var/bench/latest.json | tee var/bench/latest.md
-
-bench-quick: $(EXT_STAMP) ## Smoke run: every benchmark once, untimed
-	$(BIN)/pytest -q benches --benchmark-disable
 
 bench-save: $(EXT_STAMP) ## Save a baseline to compare later changes against
 	$(BIN)/pytest benches --benchmark-only --benchmark-autosave

@@ -266,7 +266,8 @@ def render(result: dict[str, Any]) -> str:
     )
 
 
-def main(argv: list[str]) -> int:
+def run(argv: list[str]) -> tuple[Path, dict[str, Any]]:
+    """One replay: the JSON written and its content."""
     parser = argparse.ArgumentParser(prog="python -m benches.replay", description=__doc__)
     parser.add_argument("--orders", type=int, default=20000)
     parser.add_argument("--rate", type=float, default=0.0, help="orders/s (0: as fast as possible)")
@@ -285,6 +286,12 @@ def main(argv: list[str]) -> int:
     path.write_text(json.dumps(result, indent=1) + "\n")
     print(render(result))
     print(f"\nresult: {path}", file=sys.stderr)
+    return path, result
+
+
+def main(argv: list[str]) -> int:
+    _, result = run(argv)
+    figures = result["figures"]
     return 0 if figures["updated"] == figures["orders"] else 1
 
 

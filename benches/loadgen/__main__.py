@@ -29,7 +29,7 @@ import uvloop
 
 from benches.loadgen import cpu, profile
 from benches.loadgen.generator import OpenLoopRun, RunConfig, closed_loop_ceiling
-from benches.loadgen.report import machine, render
+from benches.loadgen.report import knee, machine, render
 from benches.loadgen.workload import Mix, Trader, load_markets, load_traders
 from oms.client import OmsClient
 
@@ -45,8 +45,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     target.add_argument("--url", help="a running OMS API, e.g. http://127.0.0.1:8000")
     target.add_argument(
         "--mode",
-        choices=("embedded", "distributed"),
-        help="start a fresh system: `oms up`, or the four services on Kafka/Redis/FerretDB",
+        choices=("embedded", "distributed", "reference"),
+        help="start a fresh system: `oms up`, the four services on Kafka/Redis/FerretDB, or the"
+        " bare signed endpoint the OMS is compared with (benches/reference.py)",
     )
     parser.add_argument("--accounts", type=Path, help="accounts file (required with --url)")
     parser.add_argument(
@@ -99,6 +100,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="skip the remaining steps once P99 answer or decision exceeds this (default 1000)",
     )
     parser.add_argument(
+        "--knee-ms",
+        type=float,
+        default=200.0,
+        help="the knee is the highest step with P99 within this (default 200, the original target)",
+    )
+    parser.add_argument(
         "--settle", type=float, default=3.0, help="seconds after cancelling all between steps"
     )
     parser.add_argument("--seed", type=int, default=1)
@@ -118,6 +125,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.url and not args.accounts:
         parser.error("--url needs --accounts")
+    if args.mode == "reference":
+        # The reference answers new orders only and has no stream: no cancels, no amends,
+        # no decisions to wait for.
+        args.mix = Mix(args.mix.limit, args.mix.market, 0.0, 0.0)
+        args.stream_accounts = 0
     return args
 
 
@@ -140,6 +152,18 @@ async def measure_cpu(
     await asyncio.sleep(duration)
     after, seconds = cpu.sample(named), time.perf_counter() - t0
     return cpu.summary(before, after, orders=round(rate * duration), seconds=seconds)
+
+
+async def watch_memory(pids: dict[str, int]) -> dict[str, list[float | None]]:
+    """Resident memory of each OMS process once a second until cancelled (then returned)."""
+    series: dict[str, list[float | None]] = {role: [] for role in pids}
+    try:
+        while True:
+            for role, pid in pids.items():
+                series[role].append(cpu.rss_mb(pid))
+            await asyncio.sleep(1.0)
+    except asyncio.CancelledError:
+        return series
 
 
 async def run_steps(
@@ -189,8 +213,11 @@ async def run_steps(
 
             recorders = asyncio.create_task(record_later(f"{run_id}-{rate:g}"))
         accounting = asyncio.create_task(measure_cpu(pids, args.warmup, args.duration, rate))
+        memory = asyncio.create_task(watch_memory(pids))
         step = await runner.run()
         step["cpu"] = await accounting
+        memory.cancel()
+        step["rss_mb"] = await memory
         if recorders is not None:
             step["profile"] = await recorders
         result["steps"].append(step)
@@ -203,13 +230,14 @@ async def run_steps(
                 file=sys.stderr,
             )
             break
-        if args.endpoint == "orders" and not last:
+        if args.endpoint == "orders" and args.mode != "reference" and not last:
             await cancel_everything(url, traders)
             await asyncio.sleep(args.settle)
     return result
 
 
-def main(argv: list[str]) -> int:
+def run(argv: list[str]) -> tuple[Path, dict[str, Any]]:
+    """One invocation: start or reach the system, run the steps, write the JSON; returns both."""
     args = parse_args(argv)
     run_id = time.strftime("%H%M%S")
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -233,6 +261,7 @@ def main(argv: list[str]) -> int:
             "started_at": stamp,
         }
         result.update(uvloop.run(run_steps(url, accounts, args, run_id, pids)))
+    result["knee"] = knee(result, args.knee_ms)
     result["machine"]["load_average_after"] = os.getloadavg()
     args.out.mkdir(parents=True, exist_ok=True)
     label = f"-{args.label}" if args.label else ""
@@ -240,6 +269,11 @@ def main(argv: list[str]) -> int:
     path.write_text(json.dumps(result, indent=1) + "\n")
     print(render([result]))
     print(f"\nresult: {path}", file=sys.stderr)
+    return path, result
+
+
+def main(argv: list[str]) -> int:
+    run(argv)
     return 0
 
 

@@ -82,4 +82,15 @@ def summary(before: Sample, after: Sample, *, orders: int, seconds: float) -> di
     }
 
 
-__all__ = ["Sample", "sample", "summary"]
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MiB, or None once it is gone."""
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return round(pages * _PAGE / 2**20, 1)
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+__all__ = ["Sample", "rss_mb", "sample", "summary"]

@@ -111,6 +111,25 @@ def rows(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def knee(result: dict[str, Any], p99_ms: float) -> dict[str, Any] | None:
+    """The highest offered rate the system kept: P99 (decision, or answer where nothing is
+    decided) within ``p99_ms``, no errors, and at least 95% of the offered rate answered."""
+    best = None
+    for step in result.get("steps", []):
+        f = step["figures"]
+        latency = f["decision"] if f["decision"].get("count") else f["answer"]
+        p99 = latency.get("p99_ms")
+        kept = (
+            p99 is not None
+            and p99 <= p99_ms
+            and f["error_count"] == 0
+            and f["achieved_per_s"] >= 0.95 * f["offered_per_s"]
+        )
+        if kept and (best is None or f["offered_per_s"] > best["offered_per_s"]):
+            best = {"offered_per_s": f["offered_per_s"], "p99_ms": p99, "limit_ms": p99_ms}
+    return best
+
+
 def cpu_rows(results: list[dict[str, Any]]) -> list[str]:
     """CPU ms per offered order by process group, one row per step that recorded it."""
     steps = [(r, s) for r in results for s in r["steps"] if s.get("cpu")]
@@ -137,6 +156,13 @@ def render(results: list[dict[str, Any]]) -> str:
     for result in results:
         lines += rows(result)
     lines += cpu_rows(results)
+    for result in results:
+        if (k := result.get("knee")) is not None:
+            mode = result["target"]["mode"]
+            lines += ["", f"Knee ({mode}): {k['offered_per_s']:g}/s at P99 {k['p99_ms']:g} ms "
+                      f"(the highest step within {k['limit_ms']:g} ms, no errors)."]  # fmt: skip
+        elif "knee" in result:
+            lines += ["", f"Knee ({result['target']['mode']}): no step held."]
     for result in results:
         ceiling = result.get("ceiling")
         if ceiling:

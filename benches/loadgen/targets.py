@@ -9,15 +9,20 @@ themselves are left running.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from benches.loadgen.workload import write_accounts
-from tests.e2e.server import OmsCluster, OmsProcess
+import httpx
 
-Mode = Literal["embedded", "distributed"]
+from benches.loadgen.workload import write_accounts
+from tests.e2e.server import OmsCluster, OmsProcess, free_port
+
+Mode = Literal["embedded", "distributed", "reference"]
 
 KAFKA_URL = os.environ.get("OMS_TEST_KAFKA", "kafka://127.0.0.1:9092")
 MONGO_URL = os.environ.get("OMS_TEST_MONGO", "mongodb://127.0.0.1:27017/")
@@ -31,6 +36,10 @@ def started_system(
     """Start a fresh system with ``traders`` bench accounts; yields (url, accounts file, pids)."""
     accounts = data_dir / "accounts.toml"
     write_accounts(accounts, traders)
+    if mode == "reference":
+        with started_reference(accounts, data_dir) as (url, pid):
+            yield url, accounts, {"reference": pid}
+        return
     server: OmsProcess | OmsCluster
     if mode == "embedded":
         server = OmsProcess(data_dir)
@@ -46,3 +55,33 @@ def started_system(
         yield server.url, accounts, pids
     finally:
         server.stop()
+
+
+@contextmanager
+def started_reference(accounts: Path, data_dir: Path) -> Iterator[tuple[str, int]]:
+    """The bare signed endpoint (``benches/reference.py``) on a free loopback port."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "reference.log").open("wb") as log:
+        proc = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+            [sys.executable, "-m", "benches.reference", "--accounts", str(accounts),
+             "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the reference server did not start: see {log.name}")
+            time.sleep(0.1)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
