@@ -13,14 +13,23 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, WebSocketRoute
 
 from api import openapi
+from api.admission import Admission, open_admission_store
 from api.auth import Authenticator
 from api.context import ApiContext
 from api.dashboard import Dashboard
 from api.errors import ApiError, handle_exception
 from api.gateway import Gateway
+from api.headers import (
+    CORS_EXPOSED,
+    CORS_HEADERS,
+    CORS_METHODS,
+    SecurityHeadersMiddleware,
+    cors_origins,
+)
 from api.instruments import Catalog
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.routes import ENDPOINTS
@@ -72,15 +81,19 @@ def create_app(
             )
             await gateway.start()
             stack.push_async_callback(gateway.stop)
+            admission_store = open_admission_store(settings)
+            stack.push_async_callback(admission_store.close)
+            auth = Authenticator(running.accounts, settings.signature_window_s)
             app.state.api = ApiContext(
                 runtime=running,
                 settings=settings,
                 catalog=catalog,
-                auth=Authenticator(running.accounts, settings.signature_window_s),
+                auth=auth,
                 ids=OrderIdGenerator(settings.node_id),
                 gateway=gateway,
                 metrics=metrics,
                 accounts={a.name: a for a in running.accounts},
+                admission=Admission(admission_store, settings, auth.window_ms),
             )
             try:
                 yield
@@ -89,9 +102,25 @@ def create_app(
 
     routes: list[BaseRoute] = [starlette_route(e) for e in ENDPOINTS]
     routes.append(WebSocketRoute(STREAM_PATH, stream_endpoint))
+    middleware = [
+        Middleware(MetricsMiddleware, metrics=metrics),
+        Middleware(SecurityHeadersMiddleware),
+    ]
+    if origins := cors_origins(settings.cors_origins):
+        # Without configured origins there is no CORS at all: browsers keep to same-origin.
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=CORS_METHODS,
+                allow_headers=CORS_HEADERS,
+                expose_headers=CORS_EXPOSED,
+                max_age=600,
+            )
+        )
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        middleware=middleware,
         exception_handlers={
             ApiError: handle_exception,
             HTTPException: handle_exception,

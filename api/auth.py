@@ -3,7 +3,9 @@
 A signed request carries ``X-OMS-KEY``, ``X-OMS-TIMESTAMP`` (ms since the epoch) and
 ``X-OMS-SIGNATURE`` = hex HMAC-SHA256(secret, timestamp + METHOD + path_with_query + body); the
 rule itself lives in ``oms.client.sign`` so the client and the server share it. The timestamp
-window bounds replays. Secrets and signatures are never logged.
+window bounds replays in time; ``api.admission`` refuses a signature used twice within it.
+The signature is compared in constant time (``hmac.compare_digest``). Keys, secrets and
+signatures are never logged.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ class Authenticator:
             a.api_key: _Key(Principal(a.name, a.role), a.api_secret.encode()) for a in accounts
         }
         self._window_ms = int(window_s * 1000)
+
+    @property
+    def window_ms(self) -> int:
+        """How far a request's timestamp may be from now; also how long a signature lives."""
+        return self._window_ms
 
     def verify(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from api.admission import Admission
 from api.auth import Authenticator
 from api.gateway import Gateway
 from api.instruments import Catalog
@@ -23,6 +24,7 @@ class ApiContext:
     gateway: Gateway
     metrics: ApiMetrics
     accounts: dict[str, AccountConfig]
+    admission: Admission
     unpublished: set[int] = field(default_factory=set)
     """Order ids claimed whose publish failed: a retry of the same order publishes them."""
 

@@ -10,6 +10,7 @@ the same table.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from typing import Final, Literal, NamedTuple, TypeVar
 
@@ -38,6 +39,7 @@ ErrorCode = Literal[
     "INVALID_API_KEY",
     "INVALID_SIGNATURE",
     "TIMESTAMP_EXPIRED",
+    "REPLAYED_SIGNATURE",
     "FORBIDDEN",
     "NOT_FOUND",
     "ORDER_NOT_FOUND",
@@ -46,6 +48,9 @@ ErrorCode = Literal[
     "DUPLICATE_CLIENT_ORDER_ID",
     "ORDER_NOT_OPEN",
     "BODY_TOO_LARGE",
+    "TOO_MANY_SUBSCRIPTIONS",
+    "TOO_MANY_REQUESTS",
+    "TOO_MANY_CONNECTIONS",
     "BUS_UNAVAILABLE",
     "STORE_UNAVAILABLE",
     "IDEMPOTENCY_UNAVAILABLE",
@@ -82,6 +87,11 @@ ERRORS: Final[dict[ErrorCode, ErrorSpec]] = {
     "TIMESTAMP_EXPIRED": ErrorSpec(
         401, "X-OMS-TIMESTAMP is not milliseconds within the signature window of now."
     ),
+    "REPLAYED_SIGNATURE": ErrorSpec(
+        401,
+        "This key already sent this exact signature within the signature window (a replay); "
+        "sign every request afresh.",
+    ),
     "FORBIDDEN": ErrorSpec(403, "The key's role may not use this endpoint (admin only)."),
     "NOT_FOUND": ErrorSpec(404, "No such route."),
     "ORDER_NOT_FOUND": ErrorSpec(404, "No order with this id belongs to the caller's account."),
@@ -91,7 +101,18 @@ ERRORS: Final[dict[ErrorCode, ErrorSpec]] = {
         409, "The clientOrderId was already used by this account for a different order."
     ),
     "ORDER_NOT_OPEN": ErrorSpec(409, "The order is in a terminal state."),
-    "BODY_TOO_LARGE": ErrorSpec(413, "The body is larger than the configured maximum."),
+    "BODY_TOO_LARGE": ErrorSpec(
+        413, "The body (or WebSocket message) is larger than the configured maximum."
+    ),
+    "TOO_MANY_SUBSCRIPTIONS": ErrorSpec(
+        400, "WebSocket: the connection would exceed its maximum number of channels."
+    ),
+    "TOO_MANY_REQUESTS": ErrorSpec(
+        429, "Over the rate limit of this API key or client address; wait Retry-After seconds."
+    ),
+    "TOO_MANY_CONNECTIONS": ErrorSpec(
+        429, "WebSocket: this API key already has the maximum number of open connections."
+    ),
     "BUS_UNAVAILABLE": ErrorSpec(503, "The command could not be made durable; retry.", True),
     "STORE_UNAVAILABLE": ErrorSpec(503, "The store cannot be read now; retry.", True),
     "IDEMPOTENCY_UNAVAILABLE": ErrorSpec(
@@ -105,11 +126,20 @@ ERRORS: Final[dict[ErrorCode, ErrorSpec]] = {
 class ApiError(Exception):
     """An answer other than success; its status comes from ``ERRORS[code]``."""
 
-    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        field: str | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.code: ErrorCode = code
         self.message = message
         self.field = field
+        self.retry_after = retry_after
+        """Seconds the client should wait (429): sent as ``Retry-After``, rounded up."""
 
     @property
     def status(self) -> int:
@@ -191,7 +221,9 @@ async def handle_exception(request: Request, exc: Exception) -> Response:
     headers = None
     if isinstance(exc, HTTPException) and exc.headers:
         headers = dict(exc.headers)
-    if ERRORS[error.code].retryable:
+    if error.retry_after is not None:
+        headers = {**(headers or {}), "Retry-After": str(max(1, math.ceil(error.retry_after)))}
+    elif ERRORS[error.code].retryable:
         headers = {**(headers or {}), "Retry-After": "1"}
     return error_response(error, headers)
 

@@ -50,6 +50,7 @@ MARKET_CHANNELS = frozenset({"book", "ticker", "trades"})
 CLOSE_GOING_AWAY = 1001
 CLOSE_AUTH_FAILED = 4001
 CLOSE_SLOW_CONSUMER = 4008
+CLOSE_TOO_MANY = 4029
 
 _HEARTBEAT = '{"type":"heartbeat"}'
 
@@ -263,6 +264,10 @@ class Gateway:
     def add(self, session: Session) -> None:
         self._sessions.add(session)
         self._metrics.ws_connections.set(len(self._sessions))
+
+    def connections(self, account: str) -> int:
+        """Open sessions of ``account`` (one API key per account)."""
+        return sum(1 for session in self._sessions if session.account == account)
 
     def remove(self, session: Session) -> None:
         self._sessions.discard(session)

@@ -24,6 +24,34 @@ VERSION = "1.0.0"
 _SIGNED: list[dict[str, list[str]]] = [{"OmsKey": [], "OmsTimestamp": [], "OmsSignature": []}]
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
+_RETRY_AFTER: dict[str, Any] = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def _order_links(*operations: str) -> dict[str, Any]:
+    """Links from an answer that is an order to the operations on that order."""
+    return {
+        op.title().replace("_", ""): {
+            "operationId": op,
+            "parameters": {"orderId": "$response.body#/orderId"},
+        }
+        for op in operations
+    }
+
+
+_LINKS: dict[str, dict[str, dict[str, Any]]] = {
+    # The order's life: place → get → amend → cancel (clients and stateful testers follow them).
+    "place_order": {
+        "200": _order_links("get_order", "amend_order", "cancel_order"),
+        "202": _order_links("get_order", "amend_order", "cancel_order"),
+    },
+    "get_order": {"200": _order_links("amend_order", "cancel_order")},
+    "amend_order": {"202": _order_links("get_order", "cancel_order")},
+    "cancel_order": {"202": _order_links("get_order")},
+}
+
 _INTRO = """The Order Ingestion API of the OMS: signed REST and a WebSocket stream.
 
 Signed requests carry `X-OMS-KEY`, `X-OMS-TIMESTAMP` (milliseconds since the epoch) and
@@ -96,11 +124,17 @@ def _operation(endpoint: Endpoint, refs: dict[type, dict[str, Any]]) -> dict[str
         errors |= {"401": "not authenticated", "413": "body too large", "503": "retry later"}
     if endpoint.access == "admin":
         errors["403"] = "not an admin key"
+    if endpoint.rate_limited:
+        errors["429"] = "rate limited: retry after Retry-After seconds"
     for status, description in errors.items():
         responses.setdefault(
             status, {"description": description, "content": {JSON: {"schema": refs[ErrorBody]}}}
         )
-    operation["responses"] = responses
+    if "429" in responses:
+        responses["429"]["headers"] = {"Retry-After": _RETRY_AFTER}
+    for status, links in _LINKS.get(operation["operationId"], {}).items():
+        responses[status]["links"] = links
+    operation["responses"] = dict(sorted(responses.items()))
     if endpoint.access != "public":
         operation["security"] = _SIGNED
     return operation

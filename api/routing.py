@@ -2,7 +2,8 @@
 
 Each endpoint states its access (public, any account, admin), its body and answer models and
 its query parameters; ``starlette_route`` turns that into a route that reads the body within
-the size limit, verifies the signature and the role, then calls the handler with a ``Call``.
+the size limit, verifies the signature, admits the request (replay check and rate limits,
+``api.admission``) and checks the role, then calls the handler with a ``Call``.
 The OpenAPI document is generated from the same declarations.
 """
 
@@ -71,6 +72,8 @@ class Endpoint:
     query: tuple[Query, ...] = ()
     media_type: str = JSON
     description: str = ""
+    rate_limited: bool = True
+    """False only for the probes: an orchestrator must always reach them."""
 
 
 def context(request: Request) -> ApiContext:
@@ -133,8 +136,17 @@ def query_cursor(request: Request) -> int | None:
 def starlette_route(endpoint: Endpoint) -> Route:
     handler = endpoint.handler
     if endpoint.access == "public":
+        if not endpoint.rate_limited:
+
+            async def probe(request: Request) -> Response:
+                return await handler(Call(request, None, b""))
+
+            return Route(endpoint.path, probe, methods=[endpoint.method])
 
         async def public(request: Request) -> Response:
+            api: ApiContext | None = getattr(request.app.state, "api", None)
+            if api is not None:  # before start-up the handler answers NOT_READY
+                await api.admission.anonymous(request.scope)
             return await handler(Call(request, None, b""))
 
         return Route(endpoint.path, public, methods=[endpoint.method])
@@ -145,14 +157,21 @@ def starlette_route(endpoint: Endpoint) -> Route:
         api = context(request)
         body = await read_body(request, api.settings.max_body_bytes)
         headers = request.headers
-        principal = api.auth.verify(
-            headers.get("x-oms-key"),
-            headers.get("x-oms-timestamp"),
-            headers.get("x-oms-signature"),
-            request.method,
-            request_target(request),
-            body,
-        )
+        timestamp = headers.get("x-oms-timestamp", "")
+        signature = headers.get("x-oms-signature", "")
+        try:
+            principal = api.auth.verify(
+                headers.get("x-oms-key"),
+                timestamp,
+                signature,
+                request.method,
+                request_target(request),
+                body,
+            )
+        except ApiError as refused:
+            raise await api.admission.refused_login(request.scope, refused) from None
+        changes = request.method not in ("GET", "HEAD")
+        await api.admission.signed(principal, timestamp, signature, changes=changes)
         if admin_only and not principal.is_admin:
             raise ApiError("FORBIDDEN", "this endpoint needs an admin key")
         return await handler(Call(request, principal, body))

@@ -23,6 +23,7 @@ from api.context import ApiContext
 from api.errors import ApiError, ErrorCode
 from api.gateway import (
     CLOSE_AUTH_FAILED,
+    CLOSE_TOO_MANY,
     MARKET_CHANNELS,
     PRIVATE_CHANNELS,
     Session,
@@ -48,6 +49,12 @@ async def stream_endpoint(ws: WebSocket) -> None:
         return
     principal = await _authenticate(ws, api)
     if principal is None:
+        return
+    most = api.settings.ws_max_connections_per_key
+    if api.gateway.connections(principal.account) >= most:  # no await until add: no race
+        await _refuse(
+            ws, ApiError("TOO_MANY_CONNECTIONS", f"at most {most} connections per API key")
+        )
         return
     session = Session(
         principal.account,
@@ -77,6 +84,9 @@ async def _authenticate(ws: WebSocket, api: ApiContext) -> Principal | None:
         try:
             async with asyncio.timeout(AUTH_TIMEOUT_S):
                 raw = await ws.receive_text()
+            if len(raw) > api.settings.ws_max_message_bytes:
+                await _refuse(ws, ApiError("BODY_TOO_LARGE", "the auth message is too large"))
+                return None
             credentials = orjson.loads(raw)
         except TimeoutError:
             await ws.close(CLOSE_AUTH_FAILED, "authenticate within 10 s")
@@ -87,23 +97,31 @@ async def _authenticate(ws: WebSocket, api: ApiContext) -> Principal | None:
             await _refuse(ws, ApiError("AUTH_REQUIRED", 'the first message must be {"op": "auth"}'))
             return None
     fields = [credentials.get(name) for name in ("key", "timestamp", "signature")]
+    key, timestamp, signature = (v if isinstance(v, str) else "" for v in fields)
     try:
-        key, timestamp, signature = (v if isinstance(v, str) else None for v in fields)
-        return api.auth.verify(key, timestamp, signature, "GET", STREAM_PATH.encode(), b"")
+        principal = api.auth.verify(key, timestamp, signature, "GET", STREAM_PATH.encode(), b"")
+    except ApiError as error:
+        await _refuse(ws, await api.admission.refused_login(ws.scope, error))
+        return None
+    try:
+        # The same signature twice is a replayed login (a URL with credentials in a log).
+        await api.admission.signed(principal, timestamp, signature, changes=True)
     except ApiError as error:
         await _refuse(ws, error)
         return None
+    return principal
 
 
 async def _refuse(ws: WebSocket, error: ApiError) -> None:
+    code = CLOSE_TOO_MANY if error.status == 429 else CLOSE_AUTH_FAILED
     with contextlib.suppress(RuntimeError, WebSocketDisconnect):
         await ws.send_text(_error(error.code, error.message, error.field))
-        await ws.close(CLOSE_AUTH_FAILED, error.code)
+        await ws.close(code, error.code)
 
 
 async def _read(ws: WebSocket, api: ApiContext, session: Session) -> None:
     """Handle client operations until the client goes away."""
-    limit = api.settings.max_body_bytes
+    limit = api.settings.ws_max_message_bytes
     while True:
         event = await ws.receive()
         if event["type"] == "websocket.disconnect":
@@ -137,6 +155,11 @@ async def _apply(op: dict[str, Any], api: ApiContext, session: Session) -> None:
             session.send_soon(_error(error.code, error.message, error.field))
             return
         gateway = api.gateway
+        most = api.settings.ws_max_subscriptions
+        if name == "subscribe" and len(session.channels | set(channels)) > most:
+            text = f"at most {most} channels per connection"
+            session.send_soon(_error("TOO_MANY_SUBSCRIPTIONS", text, "channels"))
+            return
         if name == "subscribe":
             for channel in channels:
                 gateway.subscribe(session, channel)

@@ -77,6 +77,50 @@ class Settings(BaseSettings):
     node_id: int = Field(
         0, ge=0, le=1023, description="Distinguishes API replicas in generated order ids."
     )
+    # --- abuse limits (docs/SECURITY.md). Kept where the idempotency claims are: in this
+    # process with OMS_IDEMPOTENCY=memory://, shared by every API replica with redis://.
+    replay_cache: bool = Field(
+        True,
+        description="Refuse a signed request or stream login whose signature was already used "
+        "within the signature window (401 REPLAYED_SIGNATURE).",
+    )
+    rate_limit_key_per_s: float = Field(
+        5000.0,
+        ge=0,
+        description="Signed requests per second per API key (token bucket refill; 0: off). "
+        "Orders are also limited per account by risk (maxOrdersPerSecond).",
+    )
+    rate_limit_key_burst: int = Field(
+        10_000, ge=1, description="Signed requests an idle API key may send at once."
+    )
+    rate_limit_ip_per_s: float = Field(
+        200.0,
+        ge=0,
+        description="Unauthenticated requests per second per client address: public "
+        "endpoints and failed logins (0: off). Probes (/healthz, /readyz, /metrics) are exempt.",
+    )
+    rate_limit_ip_burst: int = Field(
+        400, ge=1, description="Unauthenticated requests a quiet client address may send at once."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or CIDRs of load balancers whose "
+        "X-Forwarded-For names the client (default: none; the peer address is the client).",
+    )
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins allowed to call the API from a browser "
+        "(default: none, same-origin only; the dashboard served at / needs none).",
+    )
+    ws_max_message_bytes: int = Field(
+        4096, ge=256, description="Largest accepted WebSocket message from a client."
+    )
+    ws_max_subscriptions: int = Field(
+        64, ge=1, description="Channels one WebSocket connection may subscribe to."
+    )
+    ws_max_connections_per_key: int = Field(
+        16, ge=1, description="Open WebSocket connections per API key."
+    )
 
     @property
     def store_url(self) -> str:

@@ -38,15 +38,15 @@ async def docs(call: Call) -> Response:
 ENDPOINTS: Final = (
     Endpoint(
         "GET", "/healthz", healthz, "The process is alive", "system", "public", None,
-        {200: Health},
+        {200: Health}, rate_limited=False,
     ),
     Endpoint(
         "GET", "/readyz", readyz, "Every service is up and serving", "system", "public", None,
-        {200: Health, 503: ErrorBody},
+        {200: Health, 503: ErrorBody}, rate_limited=False,
     ),
     Endpoint(
         "GET", "/metrics", metrics, "Prometheus metrics", "system", "public", None, {200: None},
-        media_type="text/plain",
+        media_type="text/plain", rate_limited=False,
     ),
     Endpoint(
         "GET", "/openapi.json", openapi, "This document", "system", "public", None, {200: None},

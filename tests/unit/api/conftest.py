@@ -50,6 +50,13 @@ class Caller:
     def __init__(self, http: httpx.AsyncClient, account: AccountConfig) -> None:
         self.http = http
         self.account = account
+        self._last_ms = 0
+
+    def timestamp(self) -> str:
+        """Now, but later than this caller's previous request: two identical requests signed
+        in one millisecond would carry one signature, and the second is refused as a replay."""
+        self._last_ms = max(int(now_ms()), self._last_ms + 1)
+        return str(self._last_ms)
 
     async def send(
         self,
@@ -61,7 +68,7 @@ class Caller:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         body = content if content is not None else b"" if json is None else orjson.dumps(json)
-        timestamp = now_ms()
+        timestamp = self.timestamp()
         signed = {
             "X-OMS-KEY": self.account.api_key,
             "X-OMS-TIMESTAMP": timestamp,
