@@ -51,6 +51,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--accounts", type=Path, help="accounts file (required with --url)")
     parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        choices=range(1, 5),
+        metavar="1-4",
+        help="distributed: risk and processor replicas each (the topics have 4 partitions)",
+    )
+    parser.add_argument(
         "--traders", type=int, default=20, help="accounts to create with --mode (default 20)"
     )
     parser.add_argument(
@@ -250,14 +258,14 @@ def run(argv: list[str]) -> tuple[Path, dict[str, Any]]:
             data_dir = (args.out / f"{stamp}-{mode}").resolve()
             print(f"starting {mode} system in {data_dir} …", file=sys.stderr)
             url, accounts, started_pids = stack.enter_context(
-                started_system(args.mode, data_dir, args.traders)
+                started_system(args.mode, data_dir, args.traders, args.replicas)
             )
             pids.update(started_pids)
         else:
             url, accounts = args.url, args.accounts
         result: dict[str, Any] = {
             "machine": machine(),
-            "target": {"mode": mode, "url": url, "pids": pids},
+            "target": {"mode": mode, "url": url, "pids": pids, "replicas": args.replicas},
             "started_at": stamp,
         }
         result.update(uvloop.run(run_steps(url, accounts, args, run_id, pids)))

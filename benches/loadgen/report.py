@@ -76,9 +76,16 @@ HEADER = (
 )
 
 
+def mode_label(result: dict[str, Any]) -> str:
+    """The mode, with the replica count when risk and the processor ran more than once."""
+    target = result.get("target", {})
+    replicas = target.get("replicas", 1)
+    return target.get("mode", "url") + (f" ×{replicas}" if replicas > 1 else "")
+
+
 def rows(result: dict[str, Any]) -> list[str]:
     """One table row per step of one invocation's result."""
-    mode = result.get("target", {}).get("mode", "url")
+    mode = mode_label(result)
     lines = []
     for step in result.get("steps", []):
         f = step["figures"]
@@ -144,7 +151,7 @@ def cpu_rows(results: list[dict[str, Any]]) -> list[str]:
         per = c["cpu_ms_per_order"]
         cells = " | ".join(f"{per[g]:.2f}" if g in per else "" for g in groups)
         lines.append(
-            f"| {result['target']['mode']} | {step['config']['rate']:g} | {c['cores_busy']:g} | "
+            f"| {mode_label(result)} | {step['config']['rate']:g} | {c['cores_busy']:g} | "
             f"{cells} | {c['cpu_ms_per_order_total']:.2f} |"
         )
     return lines

@@ -31,7 +31,7 @@ REDIS_URL = os.environ.get("OMS_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 
 @contextmanager
 def started_system(
-    mode: Mode, data_dir: Path, traders: int
+    mode: Mode, data_dir: Path, traders: int, replicas: int = 1
 ) -> Iterator[tuple[str, Path, dict[str, int]]]:
     """Start a fresh system with ``traders`` bench accounts; yields (url, accounts file, pids)."""
     accounts = data_dir / "accounts.toml"
@@ -44,7 +44,7 @@ def started_system(
     if mode == "embedded":
         server = OmsProcess(data_dir)
     else:
-        server = OmsCluster(data_dir, KAFKA_URL, MONGO_URL, REDIS_URL)
+        server = OmsCluster(data_dir, KAFKA_URL, MONGO_URL, REDIS_URL, replicas=replicas)
     server.start()
     try:
         if isinstance(server, OmsProcess):

@@ -95,11 +95,24 @@ class OmsCluster:
     groups, the database, the Redis keys). Same face as ``OmsProcess``, plus per-service
     kill and start for the crash tests."""
 
-    def __init__(self, data_dir: Path, kafka: str, mongo: str, redis: str, **env: str) -> None:
+    def __init__(
+        self, data_dir: Path, kafka: str, mongo: str, redis: str, replicas: int = 1, **env: str
+    ) -> None:
         self.data_dir = data_dir
         self.namespace = "t" + os.urandom(5).hex()
+        # Risk and the processor scale by partitions: ``replicas`` of each, named "risk",
+        # "risk-2", … (the first keeps the role's name, as the crash tests address it).
+        self.names = [
+            name
+            for role in ROLES
+            for name in (
+                [role, *(f"{role}-{i}" for i in range(2, replicas + 1))]
+                if role in ("risk", "processor")
+                else [role]
+            )
+        ]
         base = free_port()
-        self.ports = {role: free_port() if role != "api" else base for role in ROLES}
+        self.ports = {name: free_port() if name != "api" else base for name in self.names}
         self.port = base
         self.url = f"http://127.0.0.1:{base}"
         self.env = {
@@ -120,22 +133,24 @@ class OmsCluster:
 
     def start(self, timeout: float = 90.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for role in ROLES:
-            self.start_service(role, wait=False)
-        for role in ROLES:
-            self._wait_ready(role, timeout)
+        for name in self.names:
+            self.start_service(name, wait=False)
+        for name in self.names:
+            self._wait_ready(name, timeout)
 
-    def start_service(self, role: str, *, wait: bool = True, timeout: float = 90.0) -> None:
-        log = self.log_path(role).open("ab")
-        env = {**self.env, "OMS_PORT": str(self.ports[role])}
-        self.procs[role] = subprocess.Popen(  # noqa: S603 (our interpreter, a fixed role)
+    def start_service(self, name: str, *, wait: bool = True, timeout: float = 90.0) -> None:
+        """Start the service ``name`` (a role, or a replica's name such as ``risk-2``)."""
+        role = name.split("-")[0]
+        log = self.log_path(name).open("ab")
+        env = {**self.env, "OMS_PORT": str(self.ports[name])}
+        self.procs[name] = subprocess.Popen(  # noqa: S603 (our interpreter, a fixed role)
             [sys.executable, "-m", "oms", "serve", role],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         if wait:
-            self._wait_ready(role, timeout)
+            self._wait_ready(name, timeout)
 
     def _wait_ready(self, role: str, timeout: float) -> None:
         proc = self.procs[role]
@@ -158,13 +173,14 @@ class OmsCluster:
         proc.wait()
 
     def kill(self) -> None:
-        for role in reversed(ROLES):
-            self.kill_service(role)
+        for name in reversed(self.names):
+            self.kill_service(name)
 
     def stop(self, timeout: float = 30.0) -> int:
         codes = []
-        for role in ("api", "processor", "risk", "marketdata"):
-            proc = self.procs[role]
+        order = {"api": 0, "processor": 1, "risk": 2, "marketdata": 3}
+        for name in sorted(self.names, key=lambda n: order[n.split("-")[0]]):
+            proc = self.procs[name]
             if proc.poll() is None:
                 proc.send_signal(signal.SIGINT)
                 try:
