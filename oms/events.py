@@ -19,6 +19,7 @@ topic                 key         messages
 ``oms.events``        account     OrderUpdate, Execution, ReplaceRequested, ReplaceRejected
 ``oms.accounts``      account     AccountSnapshot
 ``oms.marketdata``    symbol      BookUpdate, Trade, Ticker, MarkPrice
+``oms.deadletter``    source key  DeadLetter (a message a consumer could not handle)
 ====================  ==========  ===================================================
 """
 
@@ -33,6 +34,7 @@ ORDERS: Final = "oms.orders"
 EVENTS: Final = "oms.events"
 ACCOUNTS: Final = "oms.accounts"
 MARKETDATA: Final = "oms.marketdata"
+DEADLETTER: Final = "oms.deadletter"
 
 GLOBAL_KEY: Final = "*"
 """Bus key of commands that concern every account (the global kill switch)."""
@@ -334,6 +336,24 @@ class MarkPrice(Message, frozen=True, tag="MarkPrice.v1"):
 
 MarketEvent: TypeAlias = BookUpdate | Trade | Ticker | MarkPrice
 
+
+# --- dead letters: any consumer → operators (oms.deadletter) ----------------------------------
+
+
+class DeadLetter(Message, frozen=True, tag="DeadLetter.v1"):
+    """A message a service skipped because it could not decode or handle it, kept whole
+    (``value`` travels base64-encoded) with where it came from and why it was refused."""
+
+    service: str
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    error: str
+    value: bytes
+    ts_ns: int
+
+
 # --- codecs -----------------------------------------------------------------------------------
 
 _encoder = msgspec.json.Encoder()
@@ -343,6 +363,7 @@ event_decoder: Final = msgspec.json.Decoder(OrderEvent)
 snapshot_decoder: Final = msgspec.json.Decoder(AccountSnapshot)
 market_decoder: Final = msgspec.json.Decoder(MarketEvent)
 order_update_decoder: Final = msgspec.json.Decoder(OrderUpdate)
+dead_letter_decoder: Final = msgspec.json.Decoder(DeadLetter)
 execution_decoder: Final = msgspec.json.Decoder(Execution)
 new_order_decoder: Final = msgspec.json.Decoder(NewOrder)
 
@@ -355,6 +376,7 @@ def encode(message: Message) -> bytes:
 __all__ = [
     "ACCOUNTS",
     "COMMANDS",
+    "DEADLETTER",
     "EVENTS",
     "GLOBAL_KEY",
     "MARKETDATA",
@@ -368,6 +390,7 @@ __all__ = [
     "CancelAll",
     "CancelOrder",
     "Command",
+    "DeadLetter",
     "Execution",
     "MarkPrice",
     "MarketEvent",
@@ -386,6 +409,7 @@ __all__ = [
     "Ticker",
     "Trade",
     "command_decoder",
+    "dead_letter_decoder",
     "encode",
     "event_decoder",
     "execution_decoder",

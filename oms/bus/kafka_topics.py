@@ -18,9 +18,9 @@ from aiokafka.errors import (  # type: ignore[import-untyped]
 
 from oms.bus import BusUnavailableError
 from oms.bus.kafka_config import KafkaConfig
-from oms.events import ACCOUNTS, COMMANDS, EVENTS, MARKETDATA, ORDERS
+from oms.events import ACCOUNTS, COMMANDS, DEADLETTER, EVENTS, MARKETDATA, ORDERS
 
-OMS_TOPICS: tuple[str, ...] = (COMMANDS, ORDERS, EVENTS, ACCOUNTS, MARKETDATA)
+OMS_TOPICS: tuple[str, ...] = (COMMANDS, ORDERS, EVENTS, ACCOUNTS, MARKETDATA, DEADLETTER)
 
 
 class TopicSetupError(RuntimeError):

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from oms.bus import RebalanceHook, Record
 from oms.bus.journal import Journal, LogRow
-from oms.events import COMMANDS, EVENTS, ORDERS
+from oms.events import COMMANDS, DEADLETTER, EVENTS, ORDERS
 
-DURABLE_TOPICS: frozenset[str] = frozenset({COMMANDS, ORDERS, EVENTS})
-"""What must survive a crash; market data and account snapshots are rebuilt instead."""
+DURABLE_TOPICS: frozenset[str] = frozenset({COMMANDS, ORDERS, EVENTS, DEADLETTER})
+"""What must survive a crash (dead letters too: operators read them after a restart);
+market data and account snapshots are rebuilt instead."""
 
 _TRIM_EVERY = 4096
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import msgspec
 
 from oms.bus import Bus, Consumer
+from oms.deadletter import dead_letter
 from oms.events import MARKETDATA, BookUpdate, MarketEvent, MarkPrice, Ticker, Trade
 from oms.events import market_decoder as _decoder
 from oms.marketdata import MarketListener
@@ -202,8 +203,8 @@ class MarketFollower:
             for record in records:
                 try:
                     self.apply(_decoder.decode(record.value))
-                except Exception:
-                    log.exception("market data follower skipped a message")
+                except Exception as exc:
+                    await dead_letter(self._bus, self._group, record, exc)
 
 
 __all__ = ["MarketFollower"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import oms_core
 from oms.bus import Bus, Consumer, Partition
+from oms.deadletter import dead_letter
 from oms.enums import (
     LIQUIDITY,
     ORDER_TYPE_NAMES,
@@ -276,8 +277,8 @@ class ProcessorService:
             for r in records:
                 try:
                     self._on_instruction(instruction_decoder.decode(r.value), batch)
-                except Exception:
-                    log.exception("processor skipped an instruction it could not handle")
+                except Exception as exc:
+                    await dead_letter(self._bus, "processor", r, exc)
             # The venues acknowledge within about their latency: waiting that long lets an
             # order's acceptance and its ack be stored as one write instead of two.
             await asyncio.sleep(self._coalesce_s)

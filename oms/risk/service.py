@@ -24,9 +24,12 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from decimal import ROUND_UP, Decimal
 
+import msgspec
+
 import oms_core
 from oms.bus import Bus, Consumer, Partition
 from oms.config import AccountConfig
+from oms.deadletter import dead_letter
 from oms.enums import ORDER_TYPES, SIDES, TRADING_STATE_NAMES, TRADING_STATES
 from oms.events import (
     ACCOUNTS,
@@ -289,8 +292,8 @@ class RiskService:
                         self._on_command(command_decoder.decode(r.value), out)
                     else:
                         self._on_event(event_decoder.decode(r.value), out)
-                except Exception:
-                    log.exception("risk skipped a message it could not handle (%s)", r.topic)
+                except Exception as exc:
+                    await dead_letter(self._bus, "risk", r, exc)
             if out:
                 await until_done(
                     functools.partial(self._bus.publish_many, ORDERS, out),
@@ -302,7 +305,11 @@ class RiskService:
     async def _run_marks(self, consumer: Consumer) -> None:
         while not self._stopping.is_set():
             for r in await fetch_or_wait(consumer, "risk", self._stopping):
-                event = market_decoder.decode(r.value)
+                try:
+                    event = market_decoder.decode(r.value)
+                except msgspec.DecodeError as exc:
+                    await dead_letter(self._bus, "risk", r, exc)
+                    continue
                 if isinstance(event, MarkPrice):
                     idx = self._instrument.get(event.symbol)
                     if idx is not None and event.price > 0:

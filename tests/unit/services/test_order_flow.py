@@ -18,15 +18,19 @@ from oms.bus.memory import MemoryBus
 from oms.config import AccountConfig
 from oms.events import (
     COMMANDS,
+    DEADLETTER,
     EVENTS,
     MARKETDATA,
+    ORDERS,
     AmendOrder,
     CancelAll,
     CancelOrder,
+    DeadLetter,
     MarkPrice,
     NewOrder,
     OrderUpdate,
     SetTradingState,
+    dead_letter_decoder,
     encode,
     event_decoder,
 )
@@ -325,3 +329,35 @@ async def test_processing_pauses_while_the_store_is_down_and_loses_nothing(tmp_p
     assert [e.qty for e in execs] == [100]
     await eventually(lambda: oms.risk.position_lots("alice", "BTC-USDT-PERP") == 100)
     await oms.stop()
+
+
+async def _dead_letters(oms: Oms, n: int) -> list[DeadLetter]:
+    tap = oms.bus.consumer("test-dead", [DEADLETTER])
+    letters: list[DeadLetter] = []
+    for _ in range(200):
+        letters += [dead_letter_decoder.decode(r.value) for r in await tap.fetch(100, 0.01)]
+        if len(letters) >= n:
+            break
+    await tap.close()
+    return letters
+
+
+async def test_a_malformed_command_is_set_aside_and_the_next_one_still_trades(oms: Oms) -> None:
+    await oms.bus.publish(COMMANDS, "alice", b'{"type":"NewOrder.v1","order_id":"nope"}')
+    await oms.bus.publish(COMMANDS, "alice", b"\xff not json")
+    oid = await oms.place(qty=1000, price=490_000)
+    assert (await oms.until(oid, lambda u: u.status == "NEW")).status == "NEW"
+    letters = await _dead_letters(oms, 2)
+    assert [(d.service, d.topic, d.key) for d in letters] == [("risk", COMMANDS, "alice")] * 2
+    assert letters[1].value == b"\xff not json"  # kept whole, bytes intact
+    assert "order_id" in letters[0].error
+    assert "malformed" in letters[1].error
+    assert letters[0].offset < letters[1].offset
+
+
+async def test_a_malformed_instruction_is_set_aside_by_the_processor(oms: Oms) -> None:
+    await oms.bus.publish(ORDERS, "alice", b'{"type":"OrderAccepted.v1"}')
+    oid = await oms.place(qty=1000, price=490_000)
+    await oms.until(oid, lambda u: u.status == "NEW")
+    [letter] = await _dead_letters(oms, 1)
+    assert (letter.service, letter.topic) == ("processor", ORDERS)
