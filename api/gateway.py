@@ -26,6 +26,7 @@ from api import render
 from api.instruments import Catalog
 from api.metrics import ApiMetrics
 from oms.bus import Consumer, Record
+from oms.deadletter import dead_letter
 from oms.events import (
     ACCOUNTS,
     EVENTS,
@@ -339,10 +340,8 @@ class Gateway:
             for record in records:
                 try:
                     self._dispatch(record)
-                except (msgspec.DecodeError, ValueError):
-                    _log.warning(
-                        "gateway: skipped an undecodable %s message", record.topic, exc_info=True
-                    )
+                except (msgspec.DecodeError, ValueError) as exc:
+                    await dead_letter(self._runtime.bus, "api-gateway", record, exc)
 
     def _dispatch(self, record: Record) -> None:
         if record.topic == MARKETDATA:

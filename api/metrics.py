@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _LATENCY_BUCKETS = (
@@ -54,7 +61,8 @@ class ApiMetrics:
         self.rejects.labels(code).inc()
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """The API's own metrics, then the process's (bus lag, dead letters, runtime)."""
+        return generate_latest(self.registry) + generate_latest(REGISTRY)
 
 
 class MetricsMiddleware:
