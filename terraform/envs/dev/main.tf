@@ -20,7 +20,7 @@ locals {
   name                = "oms-dev"
   secrets_prefix      = "oms/dev/"
   secrets_arn_prefix  = "arn:${data.aws_partition.current.partition}:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:${local.secrets_prefix}"
-  log_retention_days  = 30
+  log_retention_days  = 365
   deletion_protection = false
 }
 
@@ -86,8 +86,8 @@ module "redis" {
   source = "../../modules/redis"
 
   name                      = local.name
-  node_type                 = "cache.t4g.small"
-  replicas                  = 0
+  node_type                 = "cache.t4g.micro"
+  replicas                  = 1
   vpc_id                    = module.vpc.vpc_id
   subnet_ids                = module.vpc.data_subnet_ids
   client_security_group_ids = [module.eks.cluster_security_group_id]
@@ -108,7 +108,7 @@ module "documentdb" {
   client_security_group_ids = [module.eks.cluster_security_group_id]
   kms_key_arn               = module.kms.key_arns["documentdb"]
   secrets_kms_key_arn       = module.kms.key_arns["secrets"]
-  backup_retention_days     = 1
+  backup_retention_days     = 7
   deletion_protection       = local.deletion_protection
   connection_secret_name    = "${local.secrets_prefix}documentdb"
 }
@@ -138,6 +138,7 @@ module "s3" {
 # The accounts file (API keys and secrets) is not generated here: an operator puts it in this
 # secret (docs/DEPLOYMENT.md); Terraform only creates the empty, encrypted container.
 resource "aws_secretsmanager_secret" "accounts" {
+  # checkov:skip=CKV2_AWS_57:API keys and secrets of trading accounts are issued to clients and changed with them, not on a timer
   name        = "${local.secrets_prefix}accounts"
   description = "OMS accounts.toml (API keys and secrets) for dev"
   kms_key_id  = module.kms.key_arns["secrets"]

@@ -138,6 +138,7 @@ module "s3" {
 # The accounts file (API keys and secrets) is not generated here: an operator puts it in this
 # secret (docs/DEPLOYMENT.md); Terraform only creates the empty, encrypted container.
 resource "aws_secretsmanager_secret" "accounts" {
+  # checkov:skip=CKV2_AWS_57:API keys and secrets of trading accounts are issued to clients and changed with them, not on a timer
   name        = "${local.secrets_prefix}accounts"
   description = "OMS accounts.toml (API keys and secrets) for prod"
   kms_key_id  = module.kms.key_arns["secrets"]

@@ -62,7 +62,7 @@ variable "rate_limit_per_5min" {
 variable "logs_retention_days" {
   description = "Days to keep the ALB access logs."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "logs_kms_key_arn" {

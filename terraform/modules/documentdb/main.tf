@@ -93,6 +93,7 @@ resource "aws_docdb_cluster_instance" "this" {
 # The store connection for External Secrets (OMS_STORE). The master user bootstraps the
 # database; docs/DEPLOYMENT.md creates a readWrite user `oms` and swaps it in here.
 resource "aws_secretsmanager_secret" "connection" {
+  # checkov:skip=CKV2_AWS_57:Rotation of the oms user needs a rotation Lambda in the VPC (AWS SecretsManagerMongoDBRotationSingleUser); set it up with the oms user (docs/DEPLOYMENT.md)
   name        = var.connection_secret_name
   description = "DocumentDB connection of the OMS (${var.name})"
   kms_key_id  = var.secrets_kms_key_arn

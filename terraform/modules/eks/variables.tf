@@ -103,7 +103,7 @@ variable "logs_kms_key_arn" {
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the control plane logs."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "admin_role_arns" {

@@ -10,6 +10,9 @@ locals {
 # roles: EKS, MSK, ElastiCache and DocumentDB use the keys through their service-linked grants).
 # CloudWatch Logs needs a statement of its own to encrypt log groups with the logs key.
 data "aws_iam_policy_document" "key" {
+  # checkov:skip=CKV_AWS_111:A key policy's Resource "*" means this key only; kms:* for the account root is AWS's default key policy, delegating authorisation to IAM
+  # checkov:skip=CKV_AWS_356:A key policy's Resource "*" means this key only
+  # checkov:skip=CKV_AWS_109:The account root administers its own key (AWS's default key policy); without it the key becomes unmanageable
   for_each = var.purposes
 
   statement {

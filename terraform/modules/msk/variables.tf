@@ -104,7 +104,7 @@ variable "logs_kms_key_arn" {
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the broker logs."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "connection_secret_name" {

@@ -61,8 +61,8 @@ resource "aws_elasticache_replication_group" "this" {
   parameter_group_name       = aws_elasticache_parameter_group.this.name
   subnet_group_name          = aws_elasticache_subnet_group.this.name
   security_group_ids         = [aws_security_group.this.id]
-  automatic_failover_enabled = var.replicas > 0
-  multi_az_enabled           = var.replicas > 0
+  automatic_failover_enabled = true
+  multi_az_enabled           = true
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
@@ -83,6 +83,7 @@ resource "aws_elasticache_replication_group" "this" {
 }
 
 resource "aws_secretsmanager_secret" "connection" {
+  # checkov:skip=CKV2_AWS_57:The Redis AUTH token is rotated by replacing random_password.auth (auth_token_update_strategy ROTATE keeps the old one valid meanwhile), not by a rotation Lambda
   name        = var.connection_secret_name
   description = "Redis connection of the OMS (ElastiCache ${var.name})"
   kms_key_id  = var.secrets_kms_key_arn

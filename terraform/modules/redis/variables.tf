@@ -30,12 +30,12 @@ variable "node_type" {
 }
 
 variable "replicas" {
-  description = "Read replicas besides the primary, in other AZs (0 for dev; 1+ enables Multi-AZ automatic failover)."
+  description = "Replicas besides the primary, in other AZs: failover targets (Multi-AZ automatic failover needs at least 1)."
   type        = number
 
   validation {
-    condition     = var.replicas >= 0 && var.replicas <= 5
-    error_message = "replicas must be between 0 and 5."
+    condition     = var.replicas >= 1 && var.replicas <= 5
+    error_message = "replicas must be between 1 and 5 (a primary alone has no failover)."
   }
 }
 
@@ -72,7 +72,7 @@ variable "logs_kms_key_arn" {
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the slow log."
   type        = number
-  default     = 30
+  default     = 365
 }
 
 variable "snapshot_retention_days" {
