@@ -233,3 +233,42 @@ async def test_a_duplicate_storm_makes_exactly_one_order(tmp_path: Path, mode: s
             await eventually(one_stored)
     finally:
         server.stop()
+
+
+async def test_malformed_messages_are_set_aside_and_trading_goes_on(
+    cluster: OmsCluster, alice: OmsClient
+) -> None:
+    from oms.bus.kafka import KafkaBus
+    from oms.events import COMMANDS, DEADLETTER, EVENTS, MARKETDATA, ORDERS, dead_letter_decoder
+
+    bus = await KafkaBus.connect(cluster.env["OMS_BUS"])
+    try:
+        await bus.publish(COMMANDS, "alice", b'{"type":"NewOrder.v1","qty":"lots"}')
+        await bus.publish(ORDERS, "alice", b"\x00 not json")
+        await bus.publish(EVENTS, "alice", b'{"type":"Nope.v9"}')
+        await bus.publish(MARKETDATA, PERP, b"[1,2,3]")
+        order = await alice.place_order(PERP, "BUY", "MARKET", "0.002", client_order_id="dl-1")
+
+        async def filled() -> None:
+            assert (await alice.get_order(order.order_id)).status == "FILLED"
+
+        await eventually(filled, timeout=30)
+
+        tap = bus.consumer("test-deadletters", [DEADLETTER])
+        seen: set[tuple[str, str]] = set()
+        expected = {
+            ("risk", COMMANDS),
+            ("risk", EVENTS),
+            ("processor", ORDERS),
+            ("risk", MARKETDATA),
+        }
+        for _ in range(100):
+            for r in await tap.fetch(100, 0.2):
+                letter = dead_letter_decoder.decode(r.value)
+                seen.add((letter.service, letter.topic))
+            if expected <= seen:
+                break
+        await tap.close()
+        assert expected <= seen
+    finally:
+        await bus.close()
