@@ -38,12 +38,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Signs every request. Timestamps only grow (a millisecond apart at least), so two identical
+ * requests in one millisecond (a double click) are two signatures, not a replay the server refuses.
+ */
 export function signingMiddleware(credentials: Credentials): Middleware {
+  let last = 0;
   return {
     async onRequest({ request }) {
       const body = request.body === null ? "" : await request.clone().text();
       const url = new URL(request.url);
-      const timestamp = timestampNow();
+      last = Math.max(Number(timestampNow()), last + 1);
+      const timestamp = String(last);
       const signature = await signRequest(credentials.secret, timestamp, request.method, url.pathname + url.search, body);
       request.headers.set("X-OMS-KEY", credentials.key);
       request.headers.set("X-OMS-TIMESTAMP", timestamp);
