@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from oms.bus import BusUnavailableError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS log (
     topic TEXT NOT NULL, offset INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
@@ -110,12 +112,15 @@ class Journal:
                 numbered = self._number(pending)
                 try:
                     await loop.run_in_executor(self._writer, self._write, numbered, offsets)
-                except Exception as exc:  # every waiter learns; nothing is reported durable
+                except sqlite3.Error as exc:  # every waiter learns; nothing is reported durable
                     for topic, offset, _, _ in reversed(numbered):
                         self._next[topic] = offset
+                    # A full disk or a failing device: retryable, like a broker that is down.
+                    error = BusUnavailableError(f"bus journal write failed: {exc}")
+                    error.__cause__ = exc
                     for w in waiters:
                         if not w.done():
-                            w.set_exception(exc)
+                            w.set_exception(error)
                     continue
                 if numbered:
                     self._on_durable(numbered)
