@@ -6,6 +6,9 @@
 : "${OMS_LOCAL_KAFKA_VERSION:=4.4.0}"
 : "${OMS_LOCAL_KAFKA_PORT:=9092}"
 : "${OMS_LOCAL_KAFKA_CONTROLLER_PORT:=9093}"
+# The listener the network fault tests reach through their TCP proxy (see server.properties.in).
+: "${OMS_LOCAL_KAFKA_PROXIED_PORT:=19092}"
+: "${OMS_LOCAL_KAFKA_PROXY_PORT:=19094}"
 : "${OMS_LOCAL_KAFKA_HEAP_OPTS:=-Xms256m -Xmx512m}"
 : "${OMS_LOCAL_KAFKA_JVM_OPTS:=}"
 : "${OMS_LOCAL_KAFKA_NUM_PARTITIONS:=3}"
@@ -41,7 +44,7 @@ kafka_tail_logs() {
 	show_log_tail kafka "$KAFKA_OUT_FILE"
 }
 kafka_pid() { running_pid "$KAFKA_PID_FILE" "$KAFKA_PATTERN"; }
-kafka_ports() { printf '%s\n' "$OMS_LOCAL_KAFKA_PORT" "$OMS_LOCAL_KAFKA_CONTROLLER_PORT"; }
+kafka_ports() { printf '%s\n' "$OMS_LOCAL_KAFKA_PORT" "$OMS_LOCAL_KAFKA_CONTROLLER_PORT" "$OMS_LOCAL_KAFKA_PROXIED_PORT"; }
 kafka_ready_timeout() { printf '%s\n' "${OMS_LOCAL_KAFKA_READY_TIMEOUT:-120}"; }
 
 # _java_major BIN: the major version of a java binary (8 for 1.8.0_x, 17 for 17.0.x).
@@ -180,6 +183,16 @@ kafka_running_version() {
 	printf '%s\n' "${v:-unknown}"
 }
 
+# kafka_outdated PID: a broker started from an older template (without the PROXIED listener)
+# is restarted by `up`, so a re-run on a machine with an old broker gets the current config.
+kafka_outdated() {
+	if ! grep -q "PROXIED://127.0.0.1:$OMS_LOCAL_KAFKA_PROXIED_PORT" "$KAFKA_PROPS" 2>/dev/null; then
+		printf 'was started without the PROXIED listener (an older server.properties)\n'
+	else
+		return 1
+	fi
+}
+
 # kafka_reused: called when `up` reuses a running broker.
 kafka_reused() {
 	local running
@@ -208,6 +221,8 @@ kafka_start() {
 	render_template "$LOCAL_DIR/kafka/server.properties.in" "$KAFKA_PROPS" \
 		"KAFKA_PORT=$OMS_LOCAL_KAFKA_PORT" \
 		"KAFKA_CONTROLLER_PORT=$OMS_LOCAL_KAFKA_CONTROLLER_PORT" \
+		"KAFKA_PROXIED_PORT=$OMS_LOCAL_KAFKA_PROXIED_PORT" \
+		"KAFKA_PROXY_PORT=$OMS_LOCAL_KAFKA_PROXY_PORT" \
 		"KAFKA_DATA_DIR=$KAFKA_DATA_DIR" \
 		"KAFKA_NUM_PARTITIONS=$OMS_LOCAL_KAFKA_NUM_PARTITIONS" \
 		"KAFKA_OFFSETS_PARTITIONS=$OMS_LOCAL_KAFKA_OFFSETS_PARTITIONS" \
