@@ -95,19 +95,19 @@ export class OmsServer {
     }
   }
 
-  /** The demo trader's key, from the accounts file `oms up` wrote. */
-  demoCredentials(): { key: string; secret: string } {
+  /** An account's key from the accounts file `oms up` wrote ("demo" trader, "admin"). */
+  credentials(account: string): { key: string; secret: string } {
     const text = readFileSync(join(this.dataDir, "accounts.toml"), "utf8");
-    const block = text.split("[[accounts]]").find((b) => /name = "demo"/.test(b)) ?? "";
+    const block = text.split("[[accounts]]").find((b) => b.includes(`name = "${account}"`)) ?? "";
     const key = /api_key = "([^"]+)"/.exec(block)?.[1];
     const secret = /api_secret = "([^"]+)"/.exec(block)?.[1];
-    if (key === undefined || secret === undefined) throw new Error("no demo account in accounts.toml");
+    if (key === undefined || secret === undefined) throw new Error(`no ${account} account in accounts.toml`);
     return { key, secret };
   }
 
-  /** A signed REST call from the test itself (as a bot would make it). */
-  async signed<T>(method: string, path: string, body?: object): Promise<T> {
-    const { key, secret } = this.demoCredentials();
+  /** A signed REST call from the test itself (as a bot or an operator would make it). */
+  async signed<T>(method: string, path: string, body?: object, account = "demo"): Promise<T> {
+    const { key, secret } = this.credentials(account);
     const text = body === undefined ? "" : JSON.stringify(body);
     const timestamp = String(Date.now());
     const signature = createHmac("sha256", secret).update(timestamp + method + path + text).digest("hex");

@@ -1,7 +1,7 @@
 /**
  * A trader's session in a real browser against a real `oms up`: sign in, place, amend and cancel
  * a limit order, take liquidity and see the fill, position and balance, read a risk rejection in
- * plain words, and come through a lost stream and a server restart with nothing stale on screen.
+ * plain words, see the kill switch, and come through a lost stream and a server restart with nothing stale on screen.
  */
 
 import { mkdirSync } from "node:fs";
@@ -135,6 +135,16 @@ test("a trader signs in, trades, and survives a reconnect with fresh data", asyn
   const rejected = history(page).getByRole("row").filter({ hasText: grouped(farPrice) });
   await expect(rejected.getByText("Rejected")).toBeVisible();
   await expect(rejected.getByText(reason)).toBeVisible();
+
+  // The operator's kill switch: the badge turns, and an order is refused with the reason.
+  await oms.signed("POST", "/v1/admin/trading-state", { account: "demo", state: "HALTED" }, "admin");
+  await expect(page.getByLabel("Kill switch: Trading halted")).toBeVisible();
+  const haltedPrice = await priceFromMark("BTC-USDT", 0.93);
+  await placeLimit(page, "Buy", haltedPrice, "0.01");
+  const halted = history(page).getByRole("row").filter({ hasText: grouped(haltedPrice) });
+  await expect(halted.getByText("Trading is halted (kill switch): no new orders are accepted.")).toBeVisible();
+  await oms.signed("POST", "/v1/admin/trading-state", { account: "demo", state: "ACTIVE" }, "admin");
+  await expect(page.getByLabel("Kill switch: Trading active")).toBeVisible();
 
   // The stream drops and messages are lost meanwhile: after the reconnect the snapshot resync
   // shows the order placed elsewhere, and not the one canceled elsewhere.
