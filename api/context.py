@@ -26,7 +26,8 @@ class ApiContext:
     accounts: dict[str, AccountConfig]
     admission: Admission
     unpublished: set[int] = field(default_factory=set)
-    """Order ids claimed whose publish failed: a retry of the same order publishes them."""
+    """Order ids whose claim or publish failed (a claim may still land late): a retry that
+    finds their claim publishes them."""
 
 
 __all__ = ["ApiContext"]

@@ -44,6 +44,7 @@ from oms.events import (
     encode,
     new_order_decoder,
 )
+from oms.idempotency import IdempotencyUnavailableError
 
 _REPLAYED: Final = {"Idempotent-Replayed": "true"}
 
@@ -101,9 +102,16 @@ async def place_order(call: Call) -> Response:
     order_id = api.ids.next_id()
     command = new_order(request, market, account, order_id, time.time_ns())
     payload = encode(command)
-    claimed = await api.runtime.idempotency.claim(
-        account, command.client_order_id, order_id, payload
-    )
+    try:
+        claimed = await api.runtime.idempotency.claim(
+            account, command.client_order_id, order_id, payload
+        )
+    except IdempotencyUnavailableError:
+        # A claim sent over a link that then failed may still land after we gave up (a healed
+        # partition delivers it late). It names this order id: if a retry finds it, publish.
+        api.unpublished.add(order_id)
+        raise
+
     if claimed is not None:
         return await _replay(api, command, new_order_decoder.decode(claimed), market)
     if request.client_order_id is not None and not api.runtime.idempotency.durable:
