@@ -114,7 +114,7 @@ test("a trader signs in, trades, and survives a reconnect with fresh data", asyn
   await form.getByLabel(/^Quantity/).fill("0.010");
   await expect(form.getByTestId("preview-notional")).not.toHaveText(/^—/);
   await form.getByRole("button", { name: /^Buy BTC$/ }).click();
-  await expect(page.getByText(/^Filled BUY 0\.01 BTC-USDT-PERP/)).toBeVisible();
+  await expect(page.getByText(/^Filled BUY 0\.01 BTC-USDT-PERP @ [0-9,]+\.[0-9]$/)).toBeVisible();
   await expect(page.getByTestId("balance-USDT")).not.toHaveText(usdtBefore);
   await showTab(page, /^Executions/);
   await expect(page.getByRole("table", { name: "Executions" }).getByRole("row").filter({ hasText: "BTC-USDT-PERP" })).not.toHaveCount(0);

@@ -11,9 +11,9 @@ export function Balances() {
       <thead>
         <tr>
           <th scope="col">Asset</th>
-          <th scope="col">Total</th>
-          <th scope="col">Reserved</th>
-          <th scope="col">Available</th>
+          <th scope="col" className="num">Total</th>
+          <th scope="col" className="num">Reserved</th>
+          <th scope="col" className="num">Available</th>
         </tr>
       </thead>
       <tbody>

@@ -13,9 +13,9 @@ export function Executions() {
           <th scope="col">Time</th>
           <th scope="col">Market</th>
           <th scope="col">Side</th>
-          <th scope="col">Price</th>
-          <th scope="col">Quantity</th>
-          <th scope="col">Fee</th>
+          <th scope="col" className="num">Price</th>
+          <th scope="col" className="num">Quantity</th>
+          <th scope="col" className="num">Fee</th>
           <th scope="col">Role</th>
           <th scope="col">Venue</th>
         </tr>

@@ -45,9 +45,9 @@ export function OpenOrders() {
             <th scope="col">Market</th>
             <th scope="col">Side</th>
             <th scope="col">Type</th>
-            <th scope="col">Price</th>
-            <th scope="col">Quantity</th>
-            <th scope="col">Filled</th>
+            <th scope="col" className="num">Price</th>
+            <th scope="col" className="num">Quantity</th>
+            <th scope="col" className="num">Filled</th>
             <th scope="col">Status</th>
             <th scope="col">
               <span className="sr-only">Actions</span>

@@ -5,7 +5,7 @@ import { useSession, useTrading } from "../hooks/useTrading";
 import { add, cmp, dec, div, mul, sub, toPlain } from "../lib/decimal";
 import { topLevels } from "../stream/book";
 
-const DEPTH = 11;
+const DEPTH = 9;
 
 interface Row {
   price: string;
@@ -93,9 +93,9 @@ export function OrderBook() {
       <table className="ladder">
         <thead>
           <tr>
-            <th scope="col">Price</th>
-            <th scope="col">Size</th>
-            <th scope="col">Total</th>
+            <th scope="col" className="num">Price</th>
+            <th scope="col" className="num">Size</th>
+            <th scope="col" className="num">Total</th>
           </tr>
         </thead>
         <tbody data-testid="asks">{asks.map((r) => level(r, "ask"))}</tbody>

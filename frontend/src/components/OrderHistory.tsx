@@ -21,11 +21,11 @@ export function OrderHistory() {
           <th scope="col">Market</th>
           <th scope="col">Side</th>
           <th scope="col">Type</th>
-          <th scope="col">Price</th>
-          <th scope="col">Quantity</th>
-          <th scope="col">Filled</th>
-          <th scope="col">Avg price</th>
-          <th scope="col">Fee</th>
+          <th scope="col" className="num">Price</th>
+          <th scope="col" className="num">Quantity</th>
+          <th scope="col" className="num">Filled</th>
+          <th scope="col" className="num">Avg price</th>
+          <th scope="col" className="num">Fee</th>
           <th scope="col">Status</th>
           <th scope="col">Reason</th>
         </tr>

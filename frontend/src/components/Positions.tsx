@@ -23,14 +23,14 @@ export function Positions() {
       <thead>
         <tr>
           <th scope="col">Market</th>
-          <th scope="col">Size</th>
-          <th scope="col">Entry</th>
-          <th scope="col">Mark</th>
-          <th scope="col">Unrealized PnL</th>
-          <th scope="col">Realized PnL</th>
-          <th scope="col">Margin</th>
-          <th scope="col">Leverage</th>
-          <th scope="col">Liq. price</th>
+          <th scope="col" className="num">Size</th>
+          <th scope="col" className="num">Entry</th>
+          <th scope="col" className="num">Mark</th>
+          <th scope="col" className="num">Unrealized PnL</th>
+          <th scope="col" className="num">Realized PnL</th>
+          <th scope="col" className="num">Margin</th>
+          <th scope="col" className="num">Leverage</th>
+          <th scope="col" className="num">Liq. price</th>
           <th scope="col">Margin ratio</th>
         </tr>
       </thead>

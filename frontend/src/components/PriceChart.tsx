@@ -15,7 +15,7 @@ export function PriceChart() {
   const symbol = useTrading((s) => s.symbol);
   const trades = useTrading((s) => s.trades);
   const fmt = useMarketFormat(symbol);
-  const [seconds, setSeconds] = useState(15);
+  const [seconds, setSeconds] = useState(5);
   const container = useRef<HTMLDivElement | null>(null);
   const chart = useRef<IChartApi | null>(null);
   const series = useRef<ISeriesApi<"Candlestick"> | null>(null);

@@ -16,9 +16,9 @@ export function RecentTrades() {
         <table>
           <thead>
             <tr>
-              <th scope="col">Price</th>
-              <th scope="col">Size</th>
-              <th scope="col">Time</th>
+              <th scope="col" className="num">Price</th>
+              <th scope="col" className="num">Size</th>
+              <th scope="col" className="num">Time</th>
             </tr>
           </thead>
           <tbody>

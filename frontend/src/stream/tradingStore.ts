@@ -6,6 +6,8 @@
 
 import type { Account, Execution, Market, Order, Position, PublicTrade, Ticker } from "../api/types";
 import { isOpen } from "../api/types";
+import { decimalsOf } from "../lib/decimal";
+import { formatDecimal } from "../lib/format";
 import { describeReject } from "../lib/reasons";
 import { type BookMessage, type LocalBook, applyBookMessage } from "./book";
 import type { ConnectionStatus } from "./StreamClient";
@@ -35,7 +37,7 @@ export interface TradingState {
   pickedPrice: { price: string; at: number } | null;
 }
 
-const MAX_TRADES = 500;
+const MAX_TRADES = 3000; // the chart's history: several minutes of simulated prints
 const MAX_EXECUTIONS = 500;
 const MAX_NOTICES = 4;
 
@@ -139,7 +141,9 @@ export class TradingStore {
     if (order.status === "REJECTED" && previous?.status !== "REJECTED") {
       this.notify("error", `Order rejected: ${describeReject(order.rejectReason)}`);
     } else if (order.status === "FILLED" && previous?.status !== "FILLED" && previous !== undefined) {
-      this.notify("success", `Filled ${order.side} ${order.cumQty} ${order.symbol} @ ${order.avgPx ?? "—"}`);
+      const market = this.state.markets.find((m) => m.symbol === order.symbol);
+      const avgPx = formatDecimal(order.avgPx, market === undefined ? 2 : decimalsOf(market.tickSize));
+      this.notify("success", `Filled ${order.side} ${order.cumQty} ${order.symbol} @ ${avgPx}`);
     }
   }
 
