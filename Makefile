@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 EXT_STAMP := $(VENV)/.built
 RUST_SOURCES := $(shell find core_rs -type f \( -name '*.rs' -o -name '*.json' -o -name Cargo.toml \)) Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: help build run test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro bench-save bench-compare lock clean services-up services-down services-status
+.PHONY: help build run test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro soak bench-save bench-compare lock clean services-up services-down services-status
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,13 @@ bench-quick: $(EXT_STAMP) ## Every benchmark scenario once, small, with sanity c
 
 bench-soak: $(EXT_STAMP) ## 10 minutes at 1,000 orders/s (embedded): memory and latency over time
 	$(PY) -m benches.suite soak
+
+SOAK_MINUTES ?= 30
+SOAK_RATE ?= 1000
+SOAK_KILL_EVERY ?= 120
+soak: $(EXT_STAMP) ## Distributed soak with kill -9 of a random service (SOAK_MINUTES, SOAK_RATE)
+	deploy/local/services.sh up
+	$(PY) -m benches.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE) --kill-every $(SOAK_KILL_EVERY)
 
 bench-micro: $(EXT_STAMP) ## The oms_core micro benchmarks alone (against pure-Python baselines)
 	mkdir -p var/bench

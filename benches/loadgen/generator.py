@@ -216,6 +216,14 @@ class OpenLoopRun:
     def _on_execution(self, data: dict[str, Any], now: float) -> None:
         self._first_exec.setdefault(data["orderId"], now)
 
+    def acknowledged_new_orders(self) -> list[tuple[str, str]]:
+        """(trader, clientOrderId) of every new order answered 2xx: what must be stored."""
+        return [
+            (self.traders[self._trader_of[i]].name, f"{self.prefix}{i}")
+            for i in range(self.total)
+            if self._kind[i] in (LIMIT, MARKET) and 200 <= self._status[i] < 300
+        ]
+
     # --- the run -----------------------------------------------------------------------------
 
     def _scheduled(self, i: int) -> float:
