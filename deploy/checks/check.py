@@ -84,15 +84,36 @@ def checkov(title: str, framework: str, targets: Sequence[str], root: Path) -> N
 # ---- the checks ------------------------------------------------------------------------------
 
 
+def run_all(steps: Sequence[Callable[[], None]]) -> None:
+    """Run independent steps all, so one report names every problem; fail if any failed."""
+    failures = []
+    for step in steps:
+        try:
+            step()
+        except CheckError as exc:
+            print(f"  FAILED {exc}", file=sys.stderr, flush=True)
+            failures.append(str(exc))
+    if failures:
+        raise CheckError("; ".join(failures))
+
+
 def check_docker(root: Path, workdir: Path) -> None:
     dockerfile = root / "deploy/docker/Dockerfile"
-    run(
-        "hadolint deploy/docker/Dockerfile",
-        [tool("hadolint"), "--config", str(HERE / "hadolint.yaml"), str(dockerfile)],
+
+    def dockerignore() -> None:
+        if not (root / ".dockerignore").is_file():
+            raise CheckError(".dockerignore is missing: the build context would hold everything")
+
+    run_all(
+        [
+            lambda: run(
+                "hadolint deploy/docker/Dockerfile",
+                [tool("hadolint"), "--config", str(HERE / "hadolint.yaml"), str(dockerfile)],
+            ),
+            dockerignore,
+            lambda: checkov("checkov dockerfile", "dockerfile", [str(dockerfile)], root),
+        ]
     )
-    if not (root / ".dockerignore").is_file():
-        raise CheckError(".dockerignore is missing: the build context would hold everything")
-    checkov("checkov dockerfile", "dockerfile", [str(dockerfile)], root)
 
 
 def render_overlays(root: Path, workdir: Path) -> list[Path]:
@@ -148,14 +169,25 @@ def check_monitoring(root: Path, workdir: Path) -> None:
 
 def check_terraform(root: Path, workdir: Path) -> None:
     terraform = root / "terraform"
-    run("tofu fmt -check", [tool("tofu"), "fmt", "-check", "-recursive", "-diff", str(terraform)])
-    problems = terraform_structure.check(terraform)
-    if problems:
+
+    def structure() -> None:
+        problems = terraform_structure.check(terraform)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
-        raise CheckError(f"terraform structure: {len(problems)} problem(s)")
-    print("  ok  terraform structure (hcl2: every file parsed, modules wired)", flush=True)
-    checkov("checkov terraform", "terraform", [str(terraform)], root)
+        if problems:
+            raise CheckError(f"terraform structure: {len(problems)} problem(s)")
+        print("  ok  terraform structure (hcl2: every file parsed, modules wired)", flush=True)
+
+    run_all(
+        [
+            lambda: run(
+                "tofu fmt -check",
+                [tool("tofu"), "fmt", "-check", "-recursive", "-diff", str(terraform)],
+            ),
+            structure,
+            lambda: checkov("checkov terraform", "terraform", [str(terraform)], root),
+        ]
+    )
 
 
 CHECKS: dict[str, Callable[[Path, Path], None]] = {
@@ -181,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 CHECKS[name](root, workdir)
             except CheckError as exc:
-                print(f"  FAILED {exc}", file=sys.stderr, flush=True)
+                print(f"  FAILED {name}: {exc}", file=sys.stderr, flush=True)
                 failed.append(name)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
