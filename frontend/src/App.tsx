@@ -44,7 +44,7 @@ export function App() {
   );
 }
 
-function LiveApp({ credentials, account, onSignOut }: { credentials: Credentials; account: string; onSignOut(): void }) {
+function LiveApp({ credentials, account, onSignOut }: { credentials: Credentials; account: string; onSignOut: () => void }) {
   const session = useLiveSession(credentials, account);
   return (
     <TradingContext.Provider value={session}>

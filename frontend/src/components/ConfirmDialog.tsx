@@ -5,8 +5,8 @@ interface Props {
   children: React.ReactNode;
   confirmLabel: string;
   tone: "buy" | "sell";
-  onConfirm(): void;
-  onCancel(): void;
+  onConfirm: () => void;
+  onCancel: () => void;
 }
 
 /** A modal confirmation: focus starts on Confirm, Escape cancels, Enter confirms. */

@@ -108,8 +108,8 @@ export function OpenOrders() {
 
 interface AmendProps {
   order: Order;
-  onSave(change: { price?: string; quantity?: string }): Promise<void>;
-  onDone(): void;
+  onSave: (change: { price?: string; quantity?: string }) => Promise<void>;
+  onDone: () => void;
 }
 
 function AmendRow({ order, onSave, onDone }: AmendProps) {

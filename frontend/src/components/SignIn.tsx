@@ -8,7 +8,7 @@ export interface SignedIn {
 }
 
 interface Props {
-  onSignedIn(session: SignedIn, remember: boolean): void;
+  onSignedIn: (session: SignedIn, remember: boolean) => void;
   /** Checks a key by a signed GET /v1/account (tests pass their own). */
   api?: (credentials: Credentials) => OmsApi;
 }

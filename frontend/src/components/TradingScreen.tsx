@@ -13,7 +13,7 @@ import { TradingStateBadge } from "./TradingStateBadge";
 import { useSession } from "../hooks/useTrading";
 
 /** The main screen: markets on top, book and trades, chart, ticket and account, blotter below. */
-export function TradingScreen({ onSignOut }: { onSignOut(): void }) {
+export function TradingScreen({ onSignOut }: { onSignOut: () => void }) {
   const { account } = useSession();
   return (
     <div className="screen">
