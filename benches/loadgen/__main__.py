@@ -51,6 +51,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--accounts", type=Path, help="accounts file (required with --url)")
     parser.add_argument(
+        "--store",
+        help="distributed: another store URL than FerretDB, e.g. 'sqlite:///{data}/oms.db' (one"
+        " SQLite file the services share; {data} is the run's data directory)",
+    )
+    parser.add_argument(
         "--replicas",
         type=int,
         default=1,
@@ -258,14 +263,26 @@ def run(argv: list[str]) -> tuple[Path, dict[str, Any]]:
             data_dir = (args.out / f"{stamp}-{mode}").resolve()
             print(f"starting {mode} system in {data_dir} …", file=sys.stderr)
             url, accounts, started_pids = stack.enter_context(
-                started_system(args.mode, data_dir, args.traders, args.replicas)
+                started_system(
+                    args.mode,
+                    data_dir,
+                    args.traders,
+                    args.replicas,
+                    args.store.replace("{data}", str(data_dir)) if args.store else None,
+                )
             )
             pids.update(started_pids)
         else:
             url, accounts = args.url, args.accounts
         result: dict[str, Any] = {
             "machine": machine(),
-            "target": {"mode": mode, "url": url, "pids": pids, "replicas": args.replicas},
+            "target": {
+                "mode": mode,
+                "url": url,
+                "pids": pids,
+                "replicas": args.replicas,
+                "store": args.store,
+            },
             "started_at": stamp,
         }
         result.update(uvloop.run(run_steps(url, accounts, args, run_id, pids)))

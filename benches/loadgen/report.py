@@ -80,7 +80,9 @@ def mode_label(result: dict[str, Any]) -> str:
     """The mode, with the replica count when risk and the processor ran more than once."""
     target = result.get("target", {})
     replicas = target.get("replicas", 1)
-    return target.get("mode", "url") + (f" ×{replicas}" if replicas > 1 else "")
+    label = target.get("mode", "url") + (f" ×{replicas}" if replicas > 1 else "")
+    store = target.get("store")
+    return f"{label} ({store.split(':')[0]} store)" if store else label
 
 
 def rows(result: dict[str, Any]) -> list[str]:

@@ -31,9 +31,13 @@ REDIS_URL = os.environ.get("OMS_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 
 @contextmanager
 def started_system(
-    mode: Mode, data_dir: Path, traders: int, replicas: int = 1
+    mode: Mode, data_dir: Path, traders: int, replicas: int = 1, store: str | None = None
 ) -> Iterator[tuple[str, Path, dict[str, int]]]:
-    """Start a fresh system with ``traders`` bench accounts; yields (url, accounts file, pids)."""
+    """Start a fresh system with ``traders`` bench accounts; yields (url, accounts file, pids).
+
+    ``store`` replaces the distributed store (FerretDB) by another URL, e.g. a SQLite file all
+    the services share, to measure what the store costs.
+    """
     accounts = data_dir / "accounts.toml"
     write_accounts(accounts, traders)
     if mode == "reference":
@@ -44,7 +48,8 @@ def started_system(
     if mode == "embedded":
         server = OmsProcess(data_dir)
     else:
-        server = OmsCluster(data_dir, KAFKA_URL, MONGO_URL, REDIS_URL, replicas=replicas)
+        extra = {"OMS_STORE": store} if store else {}
+        server = OmsCluster(data_dir, KAFKA_URL, MONGO_URL, REDIS_URL, replicas=replicas, **extra)
     server.start()
     try:
         if isinstance(server, OmsProcess):
