@@ -61,7 +61,7 @@ services-down: ## Stop the local servers (their data stays under var/services/)
 services-status: ## Are the local servers up?
 	deploy/local/services.sh status
 
-bench: $(EXT_STAMP) ## The standard benchmark set (~12 min): tables and plots in docs/benchmarks/
+bench: $(EXT_STAMP) ## The standard benchmark set (~15 min): tables and plots in docs/benchmarks/
 	$(PY) -m benches.suite standard
 
 bench-quick: $(EXT_STAMP) ## Every benchmark scenario once, small, with sanity checks (~1 min)

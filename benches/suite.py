@@ -1,6 +1,6 @@
 """The benchmark suite: what ``make bench``, ``make bench-quick`` and ``make bench-soak`` run.
 
-    python -m benches.suite standard   # ~12 min: micro, reference, embedded, replay, distributed
+    python -m benches.suite standard   # ~15 min: micro, reference, embedded, replay, distributed
     python -m benches.suite quick      # ~1 min: every scenario once, small; checks the figures
     python -m benches.suite soak       # 10 min at 1,000/s (embedded), memory and latency over time
 
@@ -26,7 +26,7 @@ from typing import Any
 from benches import replay
 from benches.loadgen import __main__ as loadgen
 from benches.loadgen import plots
-from benches.loadgen.report import render
+from benches.loadgen.report import mode_label, render
 
 DOCS = Path("docs/benchmarks")
 VAR = Path("var/bench")
@@ -132,8 +132,15 @@ def standard(distributed: bool | None) -> int:
     if distributed:
         _, dist = _loadgen(out, "distributed", "100,200,300,500,1000", 15, 3)
         results.append(dist)
+        # The same services and Kafka, with one shared SQLite file instead of FerretDB: what
+        # the store costs, measured side by side.
+        _, dist_sqlite = _loadgen(
+            out, "distributed", "100,200,300,500,1000", 15, 3, "--store", "sqlite:///{data}/oms.db"
+        )
+        results.append(dist_sqlite)
     for result in results:
-        plots.write_all([result], DOCS, result["target"]["mode"])
+        prefix = result["target"]["mode"] + ("-sqlite" if result["target"].get("store") else "")
+        plots.write_all([result], DOCS, prefix)
     lines = [
         "# Benchmark results",
         "",
@@ -154,10 +161,8 @@ def standard(distributed: bool | None) -> int:
     ]
     for result in results:
         k = result.get("knee")
-        lines.append(
-            f"| {result['target']['mode']} | {k['offered_per_s']:g}/s |" if k else
-            f"| {result['target']['mode']} | none held |"
-        )  # fmt: skip
+        mode = mode_label(result)
+        lines.append(f"| {mode} | {k['offered_per_s']:g}/s |" if k else f"| {mode} | none held |")
         lines[-1] += f" {_ratio(k, ref.get('knee'))} |"
     lines += [
         "",
@@ -170,7 +175,7 @@ def standard(distributed: bool | None) -> int:
         "",
     ]
     for result in results:
-        mode = result["target"]["mode"]
+        mode = result["target"]["mode"] + ("-sqlite" if result["target"].get("store") else "")
         for name in ("latency-answer", "latency-decision", "throughput", "memory"):
             if (DOCS / f"{mode}-{name}.png").exists():
                 lines.append(f"![{mode} {name}]({mode}-{name}.png)")
