@@ -93,3 +93,15 @@ describe("Positions and connection", () => {
     expect(screen.getByRole("status")).toHaveAccessibleName("Connection: Reconnecting");
   });
 });
+
+describe("SessionRefused", () => {
+  it("offers to sign in again when the stream refuses the key", async () => {
+    const { SessionRefused } = await import("./SessionRefused");
+    let signedOut = false;
+    const { store } = renderWithSession(<SessionRefused onSignOut={() => (signedOut = true)} />);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    act(() => store.setConnection("unauthorized"));
+    await userEvent.click(screen.getByRole("button", { name: "Sign in again" }));
+    expect(signedOut).toBe(true);
+  });
+});

@@ -9,6 +9,7 @@ import { OrderBook } from "./OrderBook";
 import { OrderTicket } from "./OrderTicket";
 import { PriceChart } from "./PriceChart";
 import { RecentTrades } from "./RecentTrades";
+import { SessionRefused } from "./SessionRefused";
 import { TradingStateBadge } from "./TradingStateBadge";
 import { useSession } from "../hooks/useTrading";
 
@@ -31,6 +32,7 @@ export function TradingScreen({ onSignOut }: { onSignOut: () => void }) {
           </button>
         </div>
       </header>
+      <SessionRefused onSignOut={onSignOut} />
       <MarketStats />
       <main className="grid">
         <div className="col-book">

@@ -86,12 +86,17 @@ export function useLiveSession(credentials: Credentials, account: string): Tradi
     const { api, store } = session;
     let cancelled = false;
     let resyncing: Promise<void> | null = null;
-    const resync = (): void => {
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    // One resync at a time; a failed one (the server still starting, say) is retried while the
+    // stream stays live, so the screen never stays stale, nor pretends to be fresh.
+    const resync = (attempt = 0): void => {
       const run = async (): Promise<void> => {
         try {
           await resyncSnapshots(api, store);
         } catch (error) {
-          if (!cancelled) store.notify("error", `Could not refresh: ${(error as Error).message}`);
+          if (cancelled || store.getState().connection !== "live") return;
+          if (attempt === 2) store.notify("error", `Could not refresh: ${(error as Error).message}; retrying`);
+          retry = setTimeout(() => resync(attempt + 1), Math.min(5000, 500 * 2 ** attempt));
         }
       };
       resyncing = (resyncing ?? Promise.resolve()).then(run);
@@ -102,7 +107,7 @@ export function useLiveSession(credentials: Credentials, account: string): Tradi
         onMessage: (message) => dispatchMessage(store, stream, message),
         onStatus: (status) => store.setConnection(status),
         onLatency: (ms) => store.setLatency(ms),
-        onLive: resync,
+        onLive: () => resync(),
       },
     );
     session.stream = stream;
@@ -125,6 +130,7 @@ export function useLiveSession(credentials: Credentials, account: string): Tradi
     });
     return () => {
       cancelled = true;
+      if (retry !== null) clearTimeout(retry);
       unsubscribe();
       stream.stop();
       session.stream = null;
