@@ -9,11 +9,12 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "docdb" {
-  for_each = toset(var.client_security_group_ids)
+  # count, not for_each: the ids are known only after apply (the EKS cluster makes its group).
+  count = length(var.client_security_group_ids)
 
   security_group_id            = aws_security_group.this.id
-  description                  = "DocumentDB (TLS) from ${each.value}"
-  referenced_security_group_id = each.value
+  description                  = "DocumentDB (TLS) from ${var.client_security_group_ids[count.index]}"
+  referenced_security_group_id = var.client_security_group_ids[count.index]
   ip_protocol                  = "tcp"
   from_port                    = 27017
   to_port                      = 27017

@@ -10,11 +10,12 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "redis" {
-  for_each = toset(var.client_security_group_ids)
+  # count, not for_each: the ids are known only after apply (the EKS cluster makes its group).
+  count = length(var.client_security_group_ids)
 
   security_group_id            = aws_security_group.this.id
-  description                  = "Redis (TLS) from ${each.value}"
-  referenced_security_group_id = each.value
+  description                  = "Redis (TLS) from ${var.client_security_group_ids[count.index]}"
+  referenced_security_group_id = var.client_security_group_ids[count.index]
   ip_protocol                  = "tcp"
   from_port                    = 6379
   to_port                      = 6379
