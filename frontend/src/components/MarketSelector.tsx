@@ -27,6 +27,7 @@ export function MarketSelector() {
                 type="button"
                 className={`market-tab ${m.symbol === symbol ? "active" : ""}`}
                 aria-pressed={m.symbol === symbol}
+                title={`${m.symbol}: last ${formats(m.symbol).price(t?.last ?? null)}, mark ${formats(m.symbol).price(t?.mark ?? null)}`}
                 onClick={() => store.selectSymbol(m.symbol)}
               >
                 <span className="sym">{m.symbol}</span>

@@ -44,6 +44,7 @@ export function OrderTicket({ confirmAbove = "100000" }: Props) {
   const picked = useTrading((s) => s.pickedPrice);
   const positions = useTrading((s) => s.positions);
   const balances = useTrading((s) => s.account?.balances ?? NO_BALANCES);
+  const availableMargin = useTrading((s) => s.account?.availableMargin ?? null);
   const fmt = useMarketFormat(symbol);
 
   const [side, setSide] = useState<OrderSide>("BUY");
@@ -101,7 +102,7 @@ export function OrderTicket({ confirmAbove = "100000" }: Props) {
   const check = checkTicket(ticket, market, referencePrice, leverage);
   const tif: TimeInForce = type === "LIMIT" && postOnly ? "GTX" : timeInForce;
   const spendAsset = perp || side === "BUY" ? market.quote : market.base;
-  const available = balances.find((b) => b.asset === spendAsset)?.available ?? null;
+  const available = perp ? availableMargin : (balances.find((b) => b.asset === spendAsset)?.available ?? null);
   const showError = (field: keyof typeof check.errors): string | undefined =>
     touched || (field !== "notional" && ticket[field as keyof Ticket] !== "") ? check.errors[field] : undefined;
 
@@ -277,7 +278,7 @@ export function OrderTicket({ confirmAbove = "100000" }: Props) {
             </dd>
           </div>
           <div>
-            <dt>Available</dt>
+            <dt>{perp ? "Available margin" : "Available"}</dt>
             <dd className="num">
               {spendAsset === market.base ? fmt.qty(available) : fmt.quote(available)} {spendAsset}
             </dd>
