@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Locator, type Page, expect, test } from "@playwright/test";
+import { type Locator, type Page, type WebSocketRoute, expect, test } from "@playwright/test";
 import { OmsServer } from "./omsServer";
 
 const SCREENSHOTS = resolve(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "docs", "screenshots");
@@ -47,6 +47,32 @@ function grouped(price: string): string {
   return whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (frac !== undefined ? "." + frac : "");
 }
 
+/**
+ * The page's stream passes through the test: it can lose the server's messages for a while
+ * (`losing`) and drop the connection the way a network does (`drop`).
+ */
+async function interceptStream(page: Page) {
+  const sockets: WebSocketRoute[] = [];
+  const control = {
+    losing: false,
+    get connections(): number {
+      return sockets.length;
+    },
+    async drop(): Promise<void> {
+      await sockets.at(-1)?.close({ code: 4000, reason: "dropped by the test" });
+    },
+  };
+  await page.routeWebSocket(/\/v1\/stream$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      if (!control.losing) ws.send(message);
+    });
+    sockets.push(ws);
+  });
+  return control;
+}
+
 const ticket = (page: Page): Locator => page.getByRole("region", { name: "Order entry" });
 const openOrders = (page: Page): Locator => page.getByRole("table", { name: "Open orders" });
 const history = (page: Page): Locator => page.getByRole("table", { name: "Order history" });
@@ -68,6 +94,8 @@ test("a trader signs in, trades, and survives a reconnect with fresh data", asyn
   page.on("pageerror", (error) => {
     throw error;
   });
+
+  const stream = await interceptStream(page);
 
   // Sign in with the one-click demo sign-in that `oms up` offers on this machine.
   await page.goto(oms.url);
@@ -146,19 +174,16 @@ test("a trader signs in, trades, and survives a reconnect with fresh data", asyn
   await oms.signed("POST", "/v1/admin/trading-state", { account: "demo", state: "ACTIVE" }, "admin");
   await expect(page.getByLabel("Kill switch: Trading active")).toBeVisible();
 
-  // The stream drops and messages are lost meanwhile: after the reconnect the snapshot resync
-  // shows the order placed elsewhere, and not the one canceled elsewhere.
+  // The stream loses messages, then drops: another client cancels one order and places another
+  // meanwhile. After the reconnect the snapshot resync shows exactly the new one.
   const keptPrice = await priceFromMark("BTC-USDT", 0.95);
   await placeLimit(page, "Buy", keptPrice, "0.01");
   await showTab(page, /^Open orders/);
-  await expect(openOrders(page).getByRole("row").filter({ hasText: grouped(keptPrice) })).toHaveCount(1);
+  const keptRow = openOrders(page).getByRole("row").filter({ hasText: grouped(keptPrice) });
+  await expect(keptRow).toHaveCount(1);
   const kept = (await oms.signed<{ orders: Order[] }>("GET", "/v1/orders?status=NEW")).orders[0]!;
 
-  await oms.down();
-  await expect(page.getByRole("status", { name: "Connection: Reconnecting" })).toBeVisible();
-  await expect(page.getByRole("region", { name: "Orders and positions" })).toHaveClass(/stale/);
-  await oms.up();
-  // While the browser is still backing off, another client changes the account.
+  stream.losing = true;
   const elsewherePrice = await priceFromMark("BTC-USDT", 0.94);
   await oms.signed("DELETE", `/v1/orders/${kept.orderId}`);
   await oms.signed("POST", "/v1/orders", {
@@ -168,10 +193,26 @@ test("a trader signs in, trades, and survives a reconnect with fresh data", asyn
     quantity: "0.02",
     price: elsewherePrice,
   });
+  const elsewhereRow = openOrders(page).getByRole("row").filter({ hasText: grouped(elsewherePrice) });
+  await page.waitForTimeout(1000);
+  await expect(keptRow).toHaveCount(1); // the lost updates never arrived
+  await expect(elsewhereRow).toHaveCount(0);
+  stream.losing = false;
+  await stream.drop();
+  await expect(page.getByRole("status", { name: "Connection: Live" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Orders and positions" })).not.toHaveClass(/stale/);
+  await expect(elsewhereRow).toHaveCount(1);
+  await expect(keptRow).toHaveCount(0);
+  expect(stream.connections).toBeGreaterThanOrEqual(2);
+
+  // The server restarts: the page says so, dims what it shows, and comes back live and right.
+  await oms.down();
+  await expect(page.getByRole("status", { name: "Connection: Reconnecting" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Orders and positions" })).toHaveClass(/stale/);
+  await oms.up();
   await expect(page.getByRole("status", { name: "Connection: Live" })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole("region", { name: "Orders and positions" })).not.toHaveClass(/stale/);
-  await expect(openOrders(page).getByRole("row").filter({ hasText: grouped(elsewherePrice) })).toHaveCount(1);
-  await expect(openOrders(page).getByRole("row").filter({ hasText: grouped(keptPrice) })).toHaveCount(0);
+  await expect(elsewhereRow).toHaveCount(1);
   await expect(page.getByTestId("bids").getByRole("row").first()).toBeVisible();
 
   // Cancel-all empties the blotter.
