@@ -105,3 +105,19 @@ describe("SessionRefused", () => {
     expect(signedOut).toBe(true);
   });
 });
+
+describe("AmendRow", () => {
+  it("checks the new price against the tick before it can be saved", async () => {
+    const { api, store } = renderWithSession(<Blotter />);
+    act(() => store.applyOrder(order()));
+    const table = screen.getByRole("table", { name: "Open orders" });
+    await userEvent.click(within(table).getByRole("button", { name: "Amend" }));
+    const price = within(table).getByLabelText("New price");
+    await userEvent.clear(price);
+    await userEvent.type(price, "57500.005");
+    expect(within(table).getByRole("alert")).toHaveTextContent("The price must be a multiple of the tick size 0.01.");
+    expect(within(table).getByRole("button", { name: "Save" })).toBeDisabled();
+    await userEvent.type(price, "{Enter}");
+    expect(api.amendOrder).not.toHaveBeenCalled();
+  });
+});

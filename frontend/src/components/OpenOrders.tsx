@@ -4,6 +4,7 @@ import { type Order, isOpen } from "../api/types";
 import { useFormats } from "../hooks/useMarketFormat";
 import { useSession, useTrading } from "../hooks/useTrading";
 import { formatTime } from "../lib/format";
+import { checkTicket } from "../lib/orderForm";
 import { describeError } from "../lib/reasons";
 import { StatusLabel } from "./StatusLabel";
 
@@ -114,10 +115,23 @@ interface AmendProps {
 
 function AmendRow({ order, onSave, onDone }: AmendProps) {
   const formats = useFormats();
+  const market = useTrading((s) => s.markets.find((m) => m.symbol === order.symbol));
   const [price, setPrice] = useState(order.price ?? "");
   const [quantity, setQuantity] = useState(order.quantity);
+  // The same live checks as the ticket: tick, lot, min/max quantity, min notional.
+  const check =
+    market === undefined
+      ? null
+      : checkTicket(
+          { side: order.side, type: order.price !== null ? "LIMIT" : "MARKET", quantity, price, stopPrice: "" },
+          market,
+          order.stopPrice,
+          1,
+        );
+  const problem = check === null ? undefined : (check.errors.price ?? check.errors.quantity ?? check.errors.notional);
   const submit = (event: FormEvent): void => {
     event.preventDefault();
+    if (problem !== undefined) return;
     const change: { price?: string; quantity?: string } = {};
     if (order.price !== null && price.trim() !== order.price) change.price = price.trim();
     if (quantity.trim() !== order.quantity) change.quantity = quantity.trim();
@@ -141,12 +155,17 @@ function AmendRow({ order, onSave, onDone }: AmendProps) {
             New quantity
             <input inputMode="decimal" value={quantity} onChange={(e) => setQuantity(e.target.value)} />
           </label>
-          <button type="submit" className="btn btn-small btn-primary">
+          <button type="submit" className="btn btn-small btn-primary" disabled={problem !== undefined}>
             Save
           </button>
           <button type="button" className="btn btn-small" onClick={onDone}>
             Discard
           </button>
+          {problem !== undefined && (
+            <span className="field-error" role="alert">
+              {problem}
+            </span>
+          )}
         </form>
       </td>
     </tr>
