@@ -7,8 +7,8 @@ import { defineConfig } from "@playwright/test";
  */
 export default defineConfig({
   testDir: "e2e",
-  timeout: 150_000,
-  globalTimeout: 300_000,
+  timeout: 240_000,
+  globalTimeout: 360_000,
   expect: { timeout: 15_000 },
   workers: 1,
   retries: 0,
