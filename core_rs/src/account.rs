@@ -45,16 +45,20 @@ pub struct Limits {
     pub default_leverage: u32,
 }
 
+/// `RATE_ONE` (1e8) as the `i64` the limits hold.
+#[allow(clippy::cast_possible_truncation)] // 1e8 fits an i64
+const RATE_ONE_I64: i64 = RATE_ONE as i64;
+
 impl Default for Limits {
     fn default() -> Self {
         const USDT: i128 = 100_000_000;
         Self {
             max_order_notional: 1_000_000 * USDT,
             max_position_notional: 5_000_000 * USDT,
-            price_band: RATE_ONE as i64 / 10,
+            price_band: RATE_ONE_I64 / 10,
             max_open_orders: 200,
             max_orders_per_second: 50,
-            max_drawdown: RATE_ONE as i64 / 2,
+            max_drawdown: RATE_ONE_I64 / 2,
             default_leverage: 10,
         }
     }

@@ -153,7 +153,7 @@ struct Ladder<const ASK: bool> {
 
 impl<const ASK: bool> Ladder<ASK> {
     /// A key that grows toward the best price, so both sides sort ascending.
-    #[inline(always)]
+    #[inline]
     fn rank(price: i64) -> i64 {
         if ASK {
             -price
@@ -746,7 +746,7 @@ mod tests {
                 book.apply(side, price, size).unwrap();
                 model.apply(side, price, size);
                 prop_assert!(!book.is_crossed());
-                prop_assert_eq!(book.spread().map_or(1, |s| s.signum()), 1);
+                prop_assert_eq!(book.spread().map_or(1, i64::signum), 1);
             }
             prop_assert_eq!(depth_of(&book, Side::Bid), model.side(Side::Bid));
             prop_assert_eq!(depth_of(&book, Side::Ask), model.side(Side::Ask));

@@ -86,8 +86,9 @@ impl Decimal {
             });
         }
         // Value = significant × 10^-scale.
-        let scale = (frac.len() as i64).saturating_sub(exponent);
-        let int_digits = significant.len() as i64 - scale;
+        let digits = |s: &str| i64::try_from(s.len()).map_err(|_| too_big());
+        let scale = digits(frac)?.saturating_sub(exponent);
+        let int_digits = digits(&significant)? - scale;
         if int_digits > 38 {
             return Err(too_big());
         }
@@ -101,7 +102,7 @@ impl Decimal {
         }
         let mut d = Decimal {
             mantissa: if negative { -mantissa } else { mantissa },
-            scale: scale.max(0) as u32,
+            scale: u32::try_from(scale.max(0)).map_err(|_| too_big())?,
         };
         d.normalize();
         Ok(d)

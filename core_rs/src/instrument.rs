@@ -304,7 +304,7 @@ fn validate(i: &Instrument) -> Result<()> {
     }
     if i.brackets
         .iter()
-        .any(|b| b.mmr <= 0 || b.mmr > RATE_ONE as i64 || b.max_leverage == 0)
+        .any(|b| b.mmr <= 0 || i128::from(b.mmr) > RATE_ONE || b.max_leverage == 0)
     {
         return Err(config_err(
             s,

@@ -141,7 +141,7 @@ impl ClientOrderId {
         let mut bytes = [0u8; Self::MAX_LEN];
         bytes[..text.len()].copy_from_slice(text.as_bytes());
         Ok(Self {
-            len: text.len() as u8,
+            len: u8::try_from(text.len()).expect("checked: at most MAX_LEN bytes"),
             bytes,
         })
     }

@@ -207,7 +207,7 @@ impl RiskEngine {
         let mut intern = |name: &str| -> u16 {
             *asset_index.entry(name.to_owned()).or_insert_with(|| {
                 assets.push(name.to_owned());
-                (assets.len() - 1) as u16
+                u16::try_from(assets.len() - 1).expect("fewer than 65,536 assets")
             })
         };
         let markets: Vec<Market> = registry
@@ -261,7 +261,8 @@ impl RiskEngine {
             return Err(OmsError::InvalidConfig("limits must be positive".into()));
         }
         let max_lev: Vec<u32> = self.markets.iter().map(|m| m.inst.max_leverage()).collect();
-        let idx = self.accounts.len() as u32;
+        let idx = u32::try_from(self.accounts.len())
+            .map_err(|_| OmsError::InvalidConfig("too many accounts".into()))?;
         self.accounts.push(Account::new(
             name.to_owned(),
             limits,
@@ -746,7 +747,7 @@ impl RiskEngine {
             (InstrumentKind::Perpetual, _) => {
                 let pos = &mut acct.positions[instrument as usize];
                 let realized =
-                    apply_to_position(pos, side.sign() * qty, side.sign() as i128 * notional);
+                    apply_to_position(pos, side.sign() * qty, i128::from(side.sign()) * notional);
                 pos.realized_pnl += realized;
                 pos.fees += fee;
                 acct.balances[quote] += realized - fee;

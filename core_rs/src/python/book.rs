@@ -217,7 +217,7 @@ impl OrderBook {
             .inner
             .apply_batch_top(&UpdateColumns::new(&sides, &prices, &sizes)?);
         Ok(int_matrix(py, tops.len(), 2, |out| {
-            out.copy_from_slice(tops.as_flattened())
+            out.copy_from_slice(tops.as_flattened());
         }))
     }
 

@@ -32,7 +32,7 @@ fn batch_code(result: &crate::Result<domain::Applied>) -> i8 {
                 .iter()
                 .position(|c| *c == e.code())
                 .unwrap_or(6);
-            -(idx as i8) - 1
+            i8::try_from(idx).map_or(i8::MIN, |i| -i - 1)
         }
     }
 }

@@ -1,3 +1,6 @@
+// Test fixtures count in small numbers (a few accounts, orders and ticks): casts stay exact.
+#![allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+
 use super::*;
 use crate::fixed::format_atoms;
 
