@@ -48,7 +48,8 @@ def decimal_text(value: Decimal) -> str:
 def _scale(step: Decimal) -> tuple[int, int]:
     """``step`` as ``(mantissa, decimals)``: ``0.05 → (5, 2)``, ``10 → (10, 0)``."""
     sign, digits, exponent = step.as_tuple()
-    assert isinstance(exponent, int)
+    if not isinstance(exponent, int):  # NaN or infinity: the registry never holds one
+        raise ValueError(f"{step} is not a finite step")
     mantissa = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
     if exponent >= 0:
         return mantissa * 10**exponent, 0

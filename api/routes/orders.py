@@ -188,7 +188,8 @@ async def _replay(
         )
     if stored is not None:
         return json_response(render.order(stored, market), 200, _REPLAYED)
-    assert isinstance(original, NewOrder)
+    if not isinstance(original, NewOrder):  # an OrderUpdate is ``stored`` above
+        raise TypeError(f"unexpected original {type(original).__name__}")
     return json_response(render.pending_order(original, market), 200, _REPLAYED)
 
 
