@@ -14,14 +14,16 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from api.admission import client_address, parse_networks
+from api.admission import Admission, client_address, parse_networks
 from api.app import create_app
+from api.auth import Principal
+from api.errors import ApiError
 from api.gateway import CLOSE_AUTH_FAILED, CLOSE_TOO_MANY
 from api.headers import CSP, DOCS_CSP
 from oms.bus.memory import MemoryBus
 from oms.client import now_ms, sign
 from oms.events import COMMANDS
-from oms.ratelimit import Limit
+from oms.ratelimit import AdmissionUnavailableError, Limit, Verdict
 from oms.ratelimit.memory import MemoryAdmissionStore
 from oms.runtime import Runtime
 from tests.unit.api.conftest import ALICE, BOB, ROOT, Caller, settings_for
@@ -328,3 +330,28 @@ async def test_signatures_are_compared_in_constant_time(
     monkeypatch.setattr(hmac, "compare_digest", spy)
     assert (await alice.send("GET", "/v1/account")).status_code == 200
     assert len(calls) == 1
+
+
+class _UnreachableStore:
+    """A shared store whose Redis is down."""
+
+    async def take(self, bucket: str, limit: Limit) -> float:
+        raise AdmissionUnavailableError("down")
+
+    async def admit(self, *args: object) -> Verdict:
+        raise AdmissionUnavailableError("down")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_without_redis_each_replica_still_refuses_the_replays_it_sees(
+    tmp_path: Path,
+) -> None:
+    admission = Admission(_UnreachableStore(), settings_for(tmp_path), window_ms=5_000)
+    alice = Principal("alice", "trader")
+    timestamp = now_ms()
+    await admission.signed(alice, timestamp, "ab" * 32, changes=True)  # a cancel still goes
+    with pytest.raises(ApiError) as replay:
+        await admission.signed(alice, timestamp, "ab" * 32, changes=True)
+    assert replay.value.code == "REPLAYED_SIGNATURE"
