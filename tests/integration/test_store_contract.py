@@ -319,6 +319,27 @@ async def test_list_orders_filters_by_status_and_symbol(store: Store) -> None:
     assert await ids(statuses=["NEW"], symbol="ETH-PERP", cursor=4) == []
 
 
+async def test_reads_see_only_each_orders_newest_version(store: Store) -> None:
+    """Filters, limits and cursors apply to orders as they are now, never to an older state."""
+    await store.write([order(i, 1, "NEW") for i in range(1, 7)])
+    await store.write([order(i, 2, "PARTIALLY_FILLED", cum_qty=2) for i in (2, 4, 6)])
+    await store.write([order(i, 3, "FILLED", cum_qty=10) for i in (4, 6)])
+    await store.write([order(2, 1, "NEW")])  # a replay of an old version: changes nothing
+
+    async def ids(**filters: object) -> list[int]:
+        return [o.order_id for o in await store.list_orders("alice", **filters)]
+
+    assert await ids(statuses=["NEW"]) == [5, 3, 1]
+    assert await ids(statuses=["PARTIALLY_FILLED"]) == [2]
+    assert await ids(statuses=["NEW"], limit=2) == [5, 3]
+    assert await ids(statuses=["NEW"], limit=2, cursor=3) == [1]
+    assert await ids(limit=3) == [6, 5, 4]  # one entry per order, not per version
+    assert [o.seq for o in await store.list_orders("alice")] == [3, 1, 3, 1, 2, 1]
+    found = await store.get_order_by_client_id("alice", "c-4")
+    assert found == order(4, 3, "FILLED", cum_qty=10)
+    assert [o.order_id for o in await store.open_orders("alice")] == [1, 2, 3, 5]
+
+
 async def test_open_orders_are_the_non_terminal_ones_oldest_first(store: Store) -> None:
     await store.write(
         [
@@ -415,7 +436,13 @@ async def test_mongo_documents_are_plain_queryable_fields(mongo: tuple[str, str]
     await client.close()
 
     assert stored is not None
-    assert (stored["_id"], stored["type"]) == ("00000000000000000001", "OrderUpdate.v1")
+    # One document per version: "<order>:<seq>".
+    assert (stored["_id"], stored["order"], stored["seq"], stored["type"]) == (
+        "00000000000000000001:0000000002",
+        "00000000000000000001",
+        2,
+        "OrderUpdate.v1",
+    )
     assert execution is not None
     assert execution["_id"] == "e1"
     assert isinstance(execution["n"], int)
