@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 EXT_STAMP := $(VENV)/.built
 RUST_SOURCES := $(shell find core_rs -type f \( -name '*.rs' -o -name '*.json' -o -name Cargo.toml \)) Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: help build run test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro soak bench-save bench-compare lock clean services-up services-down services-status
+.PHONY: help build run frontend test-frontend test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro soak bench-save bench-compare lock clean services-up services-down services-status
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,10 +30,17 @@ $(EXT_STAMP): $(STAMP) $(RUST_SOURCES)
 
 build: $(EXT_STAMP) ## Build the Rust extension into the venv
 
-run: $(EXT_STAMP) ## Build everything, then start the OMS (embedded) on http://127.0.0.1:8000
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package-lock.json -type f 2>/dev/null)
+
+frontend/dist/index.html: $(FRONTEND_SOURCES)
+	frontend/scripts/build.sh
+
+frontend: frontend/dist/index.html ## Build the dashboard (npm ci + vite build into frontend/dist)
+
+run: $(EXT_STAMP) frontend ## Build everything, then start the OMS (embedded) on http://127.0.0.1:8000
 	$(PY) -m oms up
 
-test: lint test-rust stubtest services-up test-python bench-quick ## Every check and every test suite (starts the local servers)
+test: lint test-rust stubtest services-up test-python test-frontend bench-quick ## Every check and every test suite (starts the local servers)
 
 lint: $(STAMP) ## cargo fmt + clippy, ruff, mypy
 	cargo fmt --all --check
@@ -51,6 +58,9 @@ stubtest: $(EXT_STAMP) ## The .pyi stubs match the compiled module
 
 test-python: $(EXT_STAMP) ## pytest: unit, API and end-to-end tests (e2e starts `oms up`)
 	$(BIN)/pytest -q
+
+test-frontend: $(EXT_STAMP) ## The dashboard: API types drift, tsc, ESLint, Vitest, Playwright in Debian's Chromium on a real oms up
+	frontend/scripts/test.sh
 
 services-up: ## Install (if missing) and start Redis, Kafka and FerretDB on 127.0.0.1 (reused if running)
 	deploy/local/services.sh up
@@ -94,4 +104,4 @@ lock: ## Re-pin the Python tools (after editing requirements/dev.txt)
 	{ echo '# Pinned by `make lock` (pip freeze of a venv built from requirements/dev.txt).'; /tmp/oms-lock/bin/pip freeze; } > requirements/dev.lock
 
 clean: ## Remove build outputs and the venv
-	rm -rf $(VENV) target var .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks
+	rm -rf $(VENV) target var .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks frontend/dist frontend/node_modules
