@@ -5,6 +5,7 @@ by the contract: status code, content type, headers and body schema."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import orjson
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from prometheus_client.parser import text_string_to_metric_families
 from schemathesis import checks
 
@@ -45,17 +47,22 @@ SCHEMA = schemathesis.openapi.from_dict(_homogeneous_tuples(orjson.loads(CONTRAC
 SCHEMA = SCHEMA.exclude(path_regex="^/docs$")
 
 
-def _orders_that_can_live() -> dict[str, Any]:
-    """The contract with order bodies narrowed to ones a market takes (on its tick and lot
-    grid, a known symbol), so that the links have live orders to follow; every answer is
-    still checked against the full contract."""
+def _orders_that_rest(server: OmsProcess) -> dict[str, Any]:
+    """The contract with order bodies narrowed to buys that rest on the book (a known symbol,
+    on its tick and lot grid, a little under the market, within risk's price band), so that
+    the links have live orders to follow; every answer is still checked against the full
+    contract."""
+    ticker = requests.get(f"{server.url}/v1/markets/{SYMBOL}/ticker", timeout=5).json()
+    mid = (Decimal(ticker["bid"]) + Decimal(ticker["ask"])) / 2
+    prices = [str((mid * Decimal(f) / TICK).to_integral_value() * TICK) for f in ("0.95", "0.96")]
     document: dict[str, Any] = _homogeneous_tuples(orjson.loads(CONTRACT.read_bytes()))
     models = document["components"]["schemas"]
     models["PlaceOrderRequest"]["properties"].update(
-        symbol={"enum": ["BTC-USDT", "ETH-USDT"]},
+        symbol={"enum": [SYMBOL]},
+        side={"enum": ["BUY"]},
         type={"enum": ["LIMIT"]},
-        quantity={"enum": ["0.01", "0.02"]},
-        price={"enum": ["100.00", "2500.50"]},
+        quantity={"enum": ["0.001", "0.002"]},
+        price={"enum": prices},
         stopPrice={"type": "null"},
         timeInForce={"enum": ["GTC"]},
         reduceOnly={"enum": [False]},
@@ -63,14 +70,25 @@ def _orders_that_can_live() -> dict[str, Any]:
     )
     models["PlaceOrderRequest"]["required"] = ["symbol", "side", "type", "quantity", "price"]
     models["AmendOrderRequest"]["properties"].update(
-        quantity={"enum": ["0.03", None]}, price={"enum": ["101.00", None]}
+        quantity={"enum": ["0.003", None]}, price={"enum": [*prices, None]}
     )
     return document
 
 
-LIFE = schemathesis.openapi.from_dict(_orders_that_can_live()).include(path_regex="^/v1/orders")
-
 ORDER_ROUTE = "/v1/orders/{orderId}"
+RUNS = 5
+LIFE_SETTINGS = settings(
+    max_examples=6,
+    stateful_step_count=6,
+    deadline=None,
+    # Against a live server a replay is not the same run (orders move on): report the first
+    # failure as found instead of shrinking it.
+    phases=[Phase.explicit, Phase.generate],
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+SYMBOL = "BTC-USDT"
+TICK = Decimal("0.01")
 
 CHECKS: list[Any] = [
     checks.not_a_server_error,
@@ -129,24 +147,36 @@ def test_order_lifecycle_links_hold_the_contract(
     oms_server: OmsProcess, session: requests.Session
 ) -> None:
     before = order_answers(oms_server)
-    base = LIFE.as_state_machine()
+    life = schemathesis.openapi.from_dict(_orders_that_rest(oms_server))
+    base = life.include(path_regex="^/v1/orders").as_state_machine()
+
+    failures: list[BaseException] = []
 
     class OrderLife(base):  # type: ignore[misc,valid-type]
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
             return {"base_url": oms_server.url, "session": session, "timeout": 10}
 
         def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
-            case.validate_response(response, checks=CHECKS)
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except BaseException as failure:
+                failures.append(failure)
+                raise
 
-    OrderLife.run(
-        settings=settings(
-            max_examples=25,
-            stateful_step_count=6,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    # Which links a step may follow depends on the server's earlier answers (a cancel that
+    # already completed answers 409, so no "DELETE -> 202" bundle), so Hypothesis may find a
+    # prefix drawing differently than before and stop with FlakyStrategyDefinition. That is
+    # not a finding unless a check failed; several short runs keep the coverage.
+    diverged = 0
+    for _ in range(RUNS):
+        try:
+            OrderLife.run(settings=LIFE_SETTINGS)
+        except FlakyStrategyDefinition:
+            if failures:
+                raise failures[0] from None
+            diverged += 1
+    assert not failures, failures[0]
+    assert diverged < RUNS, "every run diverged before finishing"
     after = order_answers(oms_server)
     # The links were followed: orders placed by the machine were read, amended, cancelled.
     for answer in (("GET", "200"), ("PATCH", "202"), ("DELETE", "202")):
