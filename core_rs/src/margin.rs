@@ -105,10 +105,8 @@ pub fn liquidation_price(
         // rounded down; beyond 128 bits it is above every tier.
         let units = q_atoms.abs() * pow10(MONEY_DECIMALS);
         let (whole, rem) = (p.num / p.den, p.num % p.den);
-        // The fractional part is below `units`; only for absurd sizes is it rounded coarser.
-        let frac = units
-            .checked_mul(rem)
-            .map_or((units / p.den) * rem, |x| x / p.den);
+        // The fractional part, exact: below `units`, whatever the sizes.
+        let frac = mul_div_floor(units, rem, p.den);
         units
             .checked_mul(whole)
             .and_then(|n| n.checked_add(frac))
@@ -129,10 +127,49 @@ pub fn liquidation_price(
     })
 }
 
+/// `a × b / c` rounded down, for non-negative `a`, `b` and `c > b`, exactly: the product is
+/// taken in 256 bits, so it may exceed 128 (the quotient, below `a`, never does).
+fn mul_div_floor(a: i128, b: i128, c: i128) -> i128 {
+    if let Some(product) = a.checked_mul(b) {
+        return product / c;
+    }
+    let (a, b, c) = (a.unsigned_abs(), b.unsigned_abs(), c.unsigned_abs());
+    // 128 × 128 → 256 bits as (hi, lo), from four 64-bit halves.
+    let mask = u128::from(u64::MAX);
+    let (a_hi, a_lo, b_hi, b_lo) = (a >> 64, a & mask, b >> 64, b & mask);
+    let (ll, lh, hl, hh) = (a_lo * b_lo, a_lo * b_hi, a_hi * b_lo, a_hi * b_hi);
+    let mid = (ll >> 64) + (lh & mask) + (hl & mask);
+    let lo = (ll & mask) | (mid << 64);
+    let hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64);
+    // Long division of (hi, lo) by c, one bit at a time; hi < c because the quotient fits.
+    let (mut rem, mut quotient) = (hi, 0u128);
+    for bit in (0..128).rev() {
+        let carry = rem >> 127;
+        rem = (rem << 1) | ((lo >> bit) & 1);
+        quotient <<= 1;
+        if carry == 1 || rem >= c {
+            rem = rem.wrapping_sub(c);
+            quotient |= 1;
+        }
+    }
+    i128::try_from(quotient).unwrap_or(i128::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::instrument::InstrumentRegistry;
+
+    #[test]
+    fn mul_div_floor_is_exact_past_128_bits() {
+        let big = i128::MAX / 3;
+        assert_eq!(mul_div_floor(big, big - 1, big), big - 1);
+        assert_eq!(mul_div_floor(7, 5, 9), 3);
+        let a = 10_i128.pow(30);
+        let (b, c) = (10_i128.pow(20) + 7, 10_i128.pow(20) + 11);
+        // a × b / c = a − a × 4 / c, rounded down.
+        assert_eq!(mul_div_floor(a, b, c), a - (a * 4).div_euclid(c) - 1);
+    }
 
     const USDT: i128 = 100_000_000;
 
