@@ -25,6 +25,7 @@ import orjson
 from api import render
 from api.instruments import Catalog
 from api.metrics import ApiMetrics
+from api.order_cache import OrderCache
 from oms.bus import Consumer, Record
 from oms.deadletter import dead_letter
 from oms.events import (
@@ -226,6 +227,8 @@ class Gateway:
         self._by_symbol: defaultdict[str, set[Session]] = defaultdict(set)
         self._sessions: set[Session] = set()
         self._results: dict[int, asyncio.Future[OrderUpdate]] = {}
+        self.orders = OrderCache()
+        """The newest update of recently changed orders (read before the store)."""
         self._consumer: Consumer | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -349,9 +352,9 @@ class Gateway:
             if sessions:
                 self._fan_market(market_decoder.decode(record.value), sessions)
         elif record.topic == EVENTS:
+            # Always decoded: every order update goes into the cache.
             sessions = self._by_account.get(record.key)
-            if sessions or self._results:
-                self._fan_event(event_decoder.decode(record.value), sessions or set())
+            self._fan_event(event_decoder.decode(record.value), sessions or set())
         elif record.topic == ACCOUNTS:
             sessions = self._by_account.get(record.key)
             if sessions:
@@ -359,13 +362,14 @@ class Gateway:
 
     def _fan_event(self, event: object, sessions: set[Session]) -> None:
         if isinstance(event, OrderUpdate):
+            self.orders.put(event)
             waiter = self._results.get(event.order_id)
             if waiter is not None and event.status != "PENDING_NEW" and not waiter.done():
                 waiter.set_result(event)
             market = self._catalog.markets.get(event.symbol)
-            if market is not None:
+            if market is not None and sessions:
                 self._fan_private(sessions, "orders", "order", render.order(event, market))
-        elif isinstance(event, Execution):
+        elif isinstance(event, Execution) and sessions:
             market = self._catalog.markets.get(event.symbol)
             if market is not None:
                 data = render.execution(event, market)

@@ -205,7 +205,9 @@ async def _owned(api: ApiContext, account: str, order_id_text: str) -> OrderUpda
     if not (order_id_text.isascii() and order_id_text.isdigit()) or len(order_id_text) > 19:
         raise missing
     order_id = int(order_id_text)
-    found: OrderUpdate | NewOrder | None = await api.runtime.store.get_order(order_id)
+    found: OrderUpdate | NewOrder | None = api.gateway.orders.get(order_id)
+    if found is None:
+        found = await api.runtime.store.get_order(order_id)
     if found is None:
         record = await api.runtime.idempotency.by_order_id(order_id)
         found = new_order_decoder.decode(record) if record is not None else None
