@@ -218,11 +218,12 @@ class OmsCluster:
         finally:
             await admin.close()
         store_url = self.env["OMS_STORE"]
-        mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
-            store_url.rsplit("/", 1)[0] + "/"
-        )
-        await mongo.drop_database(self.namespace)
-        await mongo.close()
+        if store_url.startswith("mongodb"):  # a SQLite store stays with the data directory
+            mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+                store_url.rsplit("/", 1)[0] + "/"
+            )
+            await mongo.drop_database(self.namespace)
+            await mongo.close()
         redis = Redis.from_url(self.env["OMS_IDEMPOTENCY"].split("?")[0])
         keys = [k async for k in redis.scan_iter(match=f"{self.namespace}:*", count=1000)]
         if keys:
