@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
+import time
 from collections.abc import Sequence
 from urllib.parse import urlparse
 
@@ -29,6 +31,8 @@ from oms.ratelimit.memory import MemoryAdmissionStore
 _log = logging.getLogger(__name__)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_WARN_EVERY_S = 10.0
 
 
 def open_admission_store(settings: Settings) -> AdmissionStore:
@@ -93,6 +97,15 @@ class Admission:
         self.replay_cache = settings.replay_cache
         self.trusted = parse_networks(settings.trusted_proxies)
         self._window_ms = window_ms
+        self._warned_at = -math.inf
+
+    def _fall_back(self, exc: AdmissionUnavailableError) -> None:
+        """Log the fallback to this process's memory, at most every 10 s (not once a request)."""
+        now = time.monotonic()
+        if now - self._warned_at >= _WARN_EVERY_S:
+            self._warned_at = now
+            _log.warning("shared rate limits and replay cache unavailable, this process's own "
+                         "apply: %s", exc)  # fmt: skip
 
     def address(self, scope: Scope) -> str:
         return client_address(scope, self.trusted)
@@ -105,7 +118,7 @@ class Admission:
         try:
             wait = await self.store.take(bucket, self.ip_limit)
         except AdmissionUnavailableError as exc:
-            _log.warning("shared rate limits unavailable, this process's own apply: %s", exc)
+            self._fall_back(exc)
             wait = await self.fallback.take(bucket, self.ip_limit)
         if wait > 0:
             raise _throttled(wait, "too many requests from this address")
@@ -132,7 +145,7 @@ class Admission:
         try:
             verdict = await self.store.admit(bucket, self.key_limit, replay_of, expires_at_ms)
         except AdmissionUnavailableError as exc:
-            _log.warning("shared replay cache unavailable, this process's own applies: %s", exc)
+            self._fall_back(exc)
             verdict = await self.fallback.admit(bucket, self.key_limit, replay_of, expires_at_ms)
         if verdict.replayed:
             raise ApiError(
