@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 EXT_STAMP := $(VENV)/.built
 RUST_SOURCES := $(shell find core_rs -type f \( -name '*.rs' -o -name '*.json' -o -name Cargo.toml \)) Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: help build run frontend test-frontend test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro soak bench-save bench-compare lock clean services-up services-down services-status
+.PHONY: help build run frontend test-frontend deploy-check test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro soak bench-save bench-compare lock clean services-up services-down services-status
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ frontend: frontend/dist/index.html ## Build the dashboard (npm ci + vite build i
 run: $(EXT_STAMP) frontend ## Build everything, then start the OMS (embedded) on http://127.0.0.1:8000
 	$(PY) -m oms up
 
-test: lint test-rust stubtest services-up test-python test-frontend bench-quick ## Every check and every test suite (starts the local servers)
+test: lint test-rust stubtest deploy-check services-up test-python test-frontend bench-quick ## Every check and every test suite (starts the local servers)
 
 lint: $(STAMP) ## cargo fmt + clippy, ruff, mypy
 	cargo fmt --all --check
@@ -61,6 +61,9 @@ test-python: $(EXT_STAMP) ## pytest: unit, API and end-to-end tests (e2e starts 
 
 test-frontend: $(EXT_STAMP) ## The dashboard: API types drift, tsc, ESLint, Vitest, Playwright in Debian's Chromium on a real oms up
 	frontend/scripts/test.sh
+
+deploy-check: ## Dockerfile, Kubernetes, monitoring and Terraform checks (installs its tools once into ~/.cache/oms-tools)
+	deploy/checks/run.sh all
 
 services-up: ## Install (if missing) and start Redis, Kafka and FerretDB on 127.0.0.1 (reused if running)
 	deploy/local/services.sh up
