@@ -11,9 +11,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 EXT_STAMP := $(VENV)/.built
-RUST_SOURCES := $(shell find core_rs -type f \( -name '*.rs' -o -name '*.json' -o -name Cargo.toml \)) Cargo.toml Cargo.lock pyproject.toml
+RUST_SOURCES := $(shell find core_rs -path core_rs/fuzz -prune -o -type f \( -name '*.rs' -o -name '*.json' -o -name Cargo.toml \) -print) Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: help build run frontend test-frontend deploy-check test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro soak bench-save bench-compare lock clean services-up services-down services-status
+.PHONY: help build run frontend test-frontend deploy-check audit fuzz test lint test-rust test-python stubtest bench bench-quick bench-soak bench-micro soak bench-save bench-compare lock clean services-up services-down services-status
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,15 @@ test-frontend: $(EXT_STAMP) ## The dashboard: API types drift, tsc, ESLint, Vite
 
 deploy-check: ## Dockerfile, Kubernetes, monitoring and Terraform checks (installs its tools once into ~/.cache/oms-tools)
 	deploy/checks/run.sh all
+
+audit: $(STAMP) ## pip-audit of requirements/dev.lock; --strict fails where advisory data cannot be had (docs/SECURITY.md), so not in `make test`
+	$(BIN)/pip-audit --strict --vulnerability-service pypi --no-deps -r requirements/dev.lock
+
+FUZZ_SECONDS ?= 60
+fuzz: ## libFuzzer over oms_core for FUZZ_SECONDS; installs the nightly toolchain and cargo-fuzz if missing
+	rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd core_rs && cargo +nightly fuzz run --target-dir ../target/fuzz core fuzz/corpus/core -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 services-up: ## Install (if missing) and start Redis, Kafka and FerretDB on 127.0.0.1 (reused if running)
 	deploy/local/services.sh up
