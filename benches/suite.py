@@ -197,7 +197,7 @@ def soak(minutes: float, rate: float) -> int:
     _, result = _loadgen(
         out, "embedded", f"{rate:g}", minutes * 60, 10, "--mix", "40/10/45/5", "--drain", "20"
     )
-    written = plots.write_all([result], DOCS, "soak")
+    written = plots.write_all([result], DOCS, "embedded-soak")
     print("\n".join(str(p) for p in written))
     rss = result["steps"][0]["rss_mb"]["oms"]
     values = [v for v in rss if v is not None]
