@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     store: str = Field(
         "", description="Store URL: sqlite:///path or mongodb://… (default: DATA_DIR/oms.db)."
     )
-    idempotency: str = Field("memory://", description="memory:// or redis://host:port/db.")
+    idempotency: str = Field(
+        "memory://",
+        description="memory:// (claims kept ?ttl_s=300 s) or redis://host:port/db (?ttl_s=86400).",
+    )
     accounts_file: Path | None = Field(
         None, description="TOML file of accounts and keys (default: DATA_DIR/accounts.toml)."
     )

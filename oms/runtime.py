@@ -95,7 +95,7 @@ async def open_store(settings: Settings) -> Store:
 async def open_idempotency(settings: Settings) -> IdempotencyStore:
     scheme = urlparse(settings.idempotency).scheme
     if scheme == "memory":
-        return MemoryIdempotencyStore()
+        return MemoryIdempotencyStore.from_url(settings.idempotency)
     if scheme in ("redis", "rediss"):
         from oms.idempotency.redis import RedisIdempotencyStore
 
