@@ -6,7 +6,8 @@ then, and at the end a count of what was acknowledged against what was stored.
 
 The run is cut into windows of ``--kill-every`` seconds; in each, the open-loop generator sends
 at ``--rate`` while one service (api, risk, processor or marketdata, chosen at random) is killed
-at a random moment and started again. After the last window and a drain, every new order the
+at a random moment and started again; every service is killed once per round of four windows,
+in a random order. After the last window and a drain, every new order the
 API answered 2xx must be stored exactly once and none may be left pending. Writes the JSON
 under ``var/bench/soak/``, the plots (latency and memory over time) and ``SOAK.md`` under
 ``docs/benchmarks/``. Exits 1 when anything was lost or doubled.
@@ -47,12 +48,11 @@ KILLABLE = ("api", "risk", "processor", "marketdata")
 
 
 def _killer(cluster: OmsCluster, window_s: float, rng: random.Random, log: list[dict[str, Any]],
-            started: float) -> threading.Thread:  # fmt: skip
-    """A thread that kills one random service at a random moment of the window, then restarts it."""
+            started: float, name: str) -> threading.Thread:  # fmt: skip
+    """A thread that kills ``name`` at a random moment of the window, then restarts it."""
 
     def run() -> None:
         time.sleep(rng.uniform(0.2, 0.6) * window_s)
-        name = rng.choice(KILLABLE)
         at = time.monotonic() - started
         cluster.kill_service(name)
         time.sleep(rng.uniform(0.5, 2.0))
@@ -130,8 +130,11 @@ async def soak(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         markets = load_markets(cluster.url, None, rng)
         started = time.monotonic()
         n = 0
+        victims: list[str] = []
         while time.monotonic() - started < args.minutes * 60:
-            killer = _killer(cluster, args.kill_every, rng, kills, started)
+            if not victims:  # every service once per round, in a random order
+                victims = rng.sample(KILLABLE, len(KILLABLE))
+            killer = _killer(cluster, args.kill_every, rng, kills, started, victims.pop())
             result, ok = await _window(
                 cluster.url, traders, markets, args.rate, args.kill_every, n, args.mix
             )
