@@ -162,20 +162,22 @@ class MemoryBus:
         for key, value in items:
             log.append(key, value)
         log.notify()
-        self._maybe_trim(log)
+        self._maybe_trim(log, len(items))
 
     def _on_durable(self, rows: list[LogRow]) -> None:
         """Journaled messages join their logs, in offset order, before publishers hear back."""
         grown: dict[str, _Topic] = {}
+        added: dict[str, int] = {}
         for topic_name, offset, key, value in rows:
             log = grown.get(topic_name) or self.topic(topic_name)
             grown[topic_name] = log
+            added[topic_name] = added.get(topic_name, 0) + 1
             if not log.records:
                 log.base = offset
             log.records.append(Record(topic_name, 0, offset, key, value))
         for log in grown.values():
             log.notify()
-            self._maybe_trim(log)
+            self._maybe_trim(log, added[log.name])
 
     def consumer(
         self,
@@ -221,8 +223,10 @@ class MemoryBus:
 
     # --- retention ---------------------------------------------------------------------------
 
-    def _maybe_trim(self, log: _Topic) -> None:
-        count = self._since_trim.get(log.name, 0) + 1
+    def _maybe_trim(self, log: _Topic, added: int) -> None:
+        """Every ``_TRIM_EVERY`` messages (not calls: a group-committed flush or a batch
+        carries many), drop what every reader has passed."""
+        count = self._since_trim.get(log.name, 0) + added
         if count < _TRIM_EVERY:
             self._since_trim[log.name] = count
             return

@@ -82,3 +82,29 @@ async def test_fetch_waits_for_a_publish_instead_of_spinning(tmp_path: Path) -> 
     await bus.publish(COMMANDS, "k", b"v")
     assert [r.value for r in await asyncio.wait_for(waiting, 1)] == [b"v"]
     await bus.close()
+
+
+async def test_memory_stays_bounded_when_big_batches_are_read_and_committed(
+    tmp_path: Path,
+) -> None:
+    """Retention counts messages, not publishes: group-committed flushes and large batches
+    carry thousands each, and a log that kept them all grew without bound under load."""
+    bus = MemoryBus(tmp_path / "bus.db")
+    journaled = bus.consumer("g", [COMMANDS])
+    market = bus.consumer("m", [MARKETDATA])
+    try:
+        for _ in range(20):
+            items = [("alice", b"x" * 50)] * 1_000
+            await bus.publish_many(COMMANDS, items)
+            await bus.publish_many(MARKETDATA, [("BTC", b"y" * 50)] * 1_000)
+            while await journaled.fetch(5_000, timeout=0.01):
+                pass
+            await journaled.commit()
+            while await market.fetch(5_000, timeout=0.01):
+                pass
+        retained = {name: len(bus.topic(name).records) for name in (COMMANDS, MARKETDATA)}
+        assert all(n <= 5_000 for n in retained.values()), retained  # of 20,000 each
+    finally:
+        await journaled.close()
+        await market.close()
+        await bus.close()
