@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     )
     idempotency: str = Field(
         "memory://",
-        description="memory:// (claims kept ?ttl_s=300 s) or redis://host:port/db (?ttl_s=86400).",
+        description="memory:// (claims kept ?ttl_s=60 s) or redis://host:port/db (?ttl_s=86400).",
     )
     accounts_file: Path | None = Field(
         None, description="TOML file of accounts and keys (default: DATA_DIR/accounts.toml)."

@@ -5,9 +5,9 @@ a restart it starts empty; the API then also asks the store, which holds every o
 seen (see docs/HOW_IT_WORKS.md, "Idempotency").
 
 Because the store answers for older orders, a claim only has to live until its order is
-stored, which the embedded processor does within milliseconds: the default TTL is five minutes,
-not Redis's day. A day of claims at 1,000 orders/s would hold ~50 GiB; five minutes hold about
-180 MiB at that rate (a 10-minute soak at 1,000/s grew by 400 MiB with the day-long TTL).
+stored, which the embedded processor does within milliseconds: the default TTL is a minute,
+not Redis's day. A day of claims at 1,000 orders/s would hold ~50 GiB; a minute holds about
+35 MiB at that rate.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qsl, urlsplit
 
-DEFAULT_TTL_S = 300.0
+DEFAULT_TTL_S = 60.0
 
 
 class MemoryIdempotencyStore:
