@@ -29,6 +29,17 @@ from benches.loadgen.workload import OP_KINDS, MarketPlan, Mix, Trader
 
 LIMIT, MARKET, CANCEL, AMEND, PROBE = range(5)
 KIND_NAMES = (*OP_KINDS, "probe")
+
+# A cancel or amend of an order that filled while the request travelled is the venue's answer,
+# not a failure of the OMS: counted apart from errors, so the knee measures the system.
+TOO_LATE_CODES = frozenset({"ORDER_NOT_OPEN"})
+
+
+def is_too_late(kind: int, code: str) -> bool:
+    """Whether an error answer is a cancel or amend that lost the race to a fill."""
+    return kind in (CANCEL, AMEND) and code in TOO_LATE_CODES
+
+
 _ORDER_ID_PREFIX = b'{"orderId":"'
 _TICK_S = 0.001
 
@@ -112,6 +123,7 @@ class OpenLoopRun:
         self._resting_pending: dict[int, tuple[str, str]] = {}
         self._error_of: dict[int, str] = {}
         self.errors: Counter[str] = Counter()
+        self.too_late = 0
         self.rejects: Counter[str] = Counter()
         self._lag = LatencyHistogram()
         self._sent = 0
@@ -199,8 +211,11 @@ class OpenLoopRun:
                 code = str(orjson.loads(body)["code"])
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 code = f"HTTP_{status}"
-        self.errors[code] += 1
         self._error_of[i] = code
+        if is_too_late(kind, code):
+            self.too_late += 1
+        else:
+            self.errors[code] += 1
 
     def _on_order(self, data: dict[str, Any], now: float) -> None:
         client_order_id: str = data["clientOrderId"]
@@ -329,6 +344,7 @@ class OpenLoopRun:
         errors: Counter[str] = Counter()
         errors_by_kind: Counter[str] = Counter()
         warmup_errors: Counter[str] = Counter()
+        too_late = 0
         decided_in_window = 0
         per_second_ok = [0] * (int(end) + int(config.drain) + 2)
         exec_of = {
@@ -356,7 +372,9 @@ class OpenLoopRun:
                     warmup_errors[code] += 1
                 continue
             sent_measured += 1
-            if code:
+            if code and is_too_late(kind, code):
+                too_late += 1
+            elif code:
                 errors[code] += 1
                 errors_by_kind[f"{KIND_NAMES[kind]}:{code}"] += 1
             if not answered:
@@ -400,6 +418,7 @@ class OpenLoopRun:
                 "errors_by_kind": dict(errors_by_kind),
                 "warmup_errors": dict(warmup_errors),
                 "rejects": dict(self.rejects),
+                "too_late": too_late,
                 "undecided": undecided,
                 "market_orders_without_fill": fills_expected - fill.count,
                 "streamed_accounts": len(self._streamed),

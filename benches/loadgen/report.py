@@ -72,7 +72,7 @@ HEADER = (
     "| mode | offered/s | achieved/s | decided/s "
     "| answer P50 / P90 / P99 / P99.9 / max (ms) "
     "| decision P50 / P90 / P99 / P99.9 / max (ms) "
-    "| first fill P50 / P99 (ms) | send lag P99 (ms) | errors | rejects | gen CPU |"
+    "| first fill P50 / P99 (ms) | send lag P99 (ms) | errors | too late | rejects | gen CPU |"
 )
 
 
@@ -111,6 +111,7 @@ def rows(result: dict[str, Any]) -> list[str]:
                     else "–",
                     _ms(lag, "p99_ms"),
                     _errors(f),
+                    str(f.get("too_late", 0)),
                     str(rejects),
                     f"{f['generator_cpu_pct']:g}%",
                 ]
