@@ -78,6 +78,9 @@ log = logging.getLogger("oms.processor")
 
 _FINISHED_MEMORY = 200_000
 """Finished order ids remembered to refuse a decision delivered again."""
+# A cancel in these states waits: the venue has not confirmed the order yet, or a replace of it
+# is in flight (risk or the venue has still to answer).
+_CANCEL_LATER = (oms_core.OrderStatus.PENDING_NEW, oms_core.OrderStatus.PENDING_REPLACE)
 
 
 def _unit_atoms(instrument: oms_core.Instrument) -> int:
@@ -98,7 +101,9 @@ class _Live:
     created_ns: int
     seq_base: int = 0
     reason: str = ""
-    cancel_when_acked: bool = False
+    # A cancel that arrived while the order waited on its venue ack or on a replace: it is
+    # sent once that settles, so a cancel is never lost to an amend in flight.
+    cancel_deferred: bool = False
 
 
 @dataclass(slots=True)
@@ -219,7 +224,7 @@ class ProcessorService:
         assert view is not None
         live = _Live(o.account, o.symbol, self._venue_for(o.symbol), o.created_ns)
         live.seq_base = o.seq - view.seq
-        live.cancel_when_acked = o.status == "PENDING_CANCEL"
+        live.cancel_deferred = o.status == "PENDING_CANCEL"
         self._live[o.order_id] = live
         self._open_by_account.setdefault(o.account, set()).add(o.order_id)
         self._resend.append(o.order_id)
@@ -417,13 +422,13 @@ class ProcessorService:
         if live is None or live.account != account:
             return
         status = self.table.status(order_id)
-        if status == oms_core.OrderStatus.PENDING_NEW:
-            live.cancel_when_acked = True  # the venue has not confirmed it yet
+        if status in _CANCEL_LATER:
+            live.cancel_deferred = True
             return
         try:
             self.table.cancel_request(order_id)
         except oms_core.InvalidTransition:
-            return  # already pending cancel/replace or done
+            return  # already pending cancel, or done
         self._emit(order_id, batch)
         self._venues[live.venue].cancel(order_id)
 
@@ -473,6 +478,7 @@ class ProcessorService:
         live.reason = msg.reason
         self.table.replace_reject(msg.order_id)
         self._emit(msg.order_id, batch)
+        self._cancel_deferred(msg.order_id, live, batch)
 
     # --- venue reports -----------------------------------------------------------------------
 
@@ -513,10 +519,9 @@ class ProcessorService:
             if t.status(order_id) != oms_core.OrderStatus.PENDING_NEW:
                 return  # a recovered order sent again
             t.venue_ack(order_id)
-            if live.cancel_when_acked:
+            if live.cancel_deferred:
                 self._emit(order_id, batch)
-                live.cancel_when_acked = False
-                self._cancel(order_id, live.account, batch)
+                self._cancel_deferred(order_id, live, batch)
                 return
         elif isinstance(report, Rejected):
             live.reason = report.reason
@@ -559,6 +564,14 @@ class ProcessorService:
         elif isinstance(report, StopTriggered):
             t.trigger_stop(order_id)
         self._emit(order_id, batch)
+        if isinstance(report, Replaced | VenueReplaceRejected):
+            self._cancel_deferred(order_id, live, batch)
+
+    def _cancel_deferred(self, order_id: int, live: _Live, batch: _Batch) -> None:
+        """Send the cancel that waited for the venue ack or a replace to settle."""
+        if live.cancel_deferred and order_id in self._live:
+            live.cancel_deferred = False
+            self._cancel(order_id, live.account, batch)
 
     # --- output ------------------------------------------------------------------------------
 

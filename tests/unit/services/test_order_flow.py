@@ -61,6 +61,8 @@ class ScriptedVenue:
         self.sink: ReportSink | None = None
         self.resting: dict[int, VenueOrder] = {}
         self.submitted: list[VenueOrder] = []
+        self.hold_replaces = False
+        self.held_replaces: list[int] = []
         self._ids = itertools.count(1)
 
     def connect(self, on_reports: ReportSink) -> None:
@@ -91,7 +93,14 @@ class ScriptedVenue:
         self._send(reports)
 
     def amend(self, order_id: int, qty: int, price: int) -> None:
-        self._send([Replaced(order_id)])
+        if self.hold_replaces:
+            self.held_replaces.append(order_id)
+        else:
+            self._send([Replaced(order_id)])
+
+    def release_replaces(self) -> None:
+        self._send([Replaced(order_id) for order_id in self.held_replaces])
+        self.held_replaces.clear()
 
     def cancel(self, order_id: int) -> None:
         self.resting.pop(order_id, None)
@@ -255,6 +264,37 @@ async def test_amend_is_checked_by_risk_then_confirmed_by_the_venue(oms: Oms) ->
         "NOTIONAL_ABOVE_MAX",
         "MAX_POSITION_EXCEEDED",
     }
+
+
+async def test_a_cancel_while_the_venue_confirms_a_replace_is_sent_once_it_is_replaced(
+    oms: Oms,
+) -> None:
+    oid = await oms.place(qty=100, price=490_000)
+    await oms.until(oid, lambda u: u.status == "NEW")
+    oms.venue.hold_replaces = True
+    await oms.send(AmendOrder(oid, "alice", 200, 491_000))
+    await eventually(lambda: oms.venue.held_replaces == [oid])
+    await oms.send(CancelOrder(oid, "alice"))
+    # Commands of one account are handled in order: once a later order is live, so is the cancel.
+    marker = await oms.place(qty=100, price=489_000)
+    await oms.until(marker, lambda u: u.status == "NEW")
+    assert oms.updates[oid].status == "PENDING_REPLACE"
+    oms.venue.release_replaces()
+    u = await oms.until(oid, lambda u: u.status == "CANCELED")
+    assert (u.qty, u.price, u.leaves_qty) == (200, 491_000, 0)
+    assert oms.processor.open_order_count() == 1  # the marker
+
+
+async def test_a_cancel_while_risk_checks_an_amend_survives_the_amend_being_refused(
+    oms: Oms,
+) -> None:
+    oid = await oms.place(qty=100, price=490_000)
+    await oms.until(oid, lambda u: u.status == "NEW")
+    await oms.send(AmendOrder(oid, "alice", 10_000_000, 491_000))  # risk refuses this size
+    await oms.send(CancelOrder(oid, "alice"))
+    u = await oms.until(oid, lambda u: u.status == "CANCELED")
+    assert (u.qty, u.leaves_qty) == (100, 0)
+    assert oms.processor.open_order_count() == 0
 
 
 async def test_halting_the_account_rejects_new_orders_and_cancels_open_ones(oms: Oms) -> None:
