@@ -11,16 +11,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-import httpx
-
 from benches.loadgen.workload import write_accounts
-from tests.e2e.server import OmsCluster, OmsProcess, free_port
+from tests.e2e.server import OmsCluster, OmsProcess, free_port, wait_ready
 
 Mode = Literal["embedded", "distributed", "reference"]
 
@@ -76,17 +73,12 @@ def started_reference(accounts: Path, data_dir: Path) -> Iterator[tuple[str, int
             stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the reference server did not start: see {log.name}")
-            time.sleep(0.1)
+        wait_ready(proc, f"{url}/healthz", 30, "the reference server", lambda: _log_tail(log.name))
         yield url, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _log_tail(path: str) -> str:
+    return Path(path).read_text(errors="replace")[-5000:]

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +22,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_ready(
+    proc: subprocess.Popen[bytes], url: str, timeout: float, what: str, log: Callable[[], str]
+) -> None:
+    """Poll ``url`` until it answers 200; fail at once, with the log, if ``proc`` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}:\n{log()}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} was not ready within {timeout}s:\n{log()}")
 
 
 class OmsProcess:
@@ -50,17 +68,7 @@ class OmsProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"oms up exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"oms up was not ready within {timeout}s:\n{self.log()}")
+        wait_ready(self.proc, f"{self.url}/readyz", timeout, "oms up", self.log)
 
     def stop(self, timeout: float = 30.0) -> int:
         """Ctrl-C, then wait for the graceful shutdown; returns the exit code."""
@@ -153,19 +161,8 @@ class OmsCluster:
             self._wait_ready(name, timeout)
 
     def _wait_ready(self, role: str, timeout: float) -> None:
-        proc = self.procs[role]
         url = f"http://127.0.0.1:{self.ports[role]}/readyz"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"oms serve {role} exited {proc.returncode}:\n{self.log(role)}")
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"oms serve {role} not ready in {timeout}s:\n{self.log(role)}")
+        wait_ready(self.procs[role], url, timeout, f"oms serve {role}", lambda: self.log(role))
 
     def kill_service(self, role: str) -> None:
         proc = self.procs[role]
