@@ -26,14 +26,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import uvloop
 
-from benches.loadgen import cpu
+from benches.loadgen import cpu, plots
 from benches.loadgen.generator import OpenLoopRun, RunConfig
 from benches.loadgen.report import machine
 from benches.loadgen.targets import KAFKA_URL, MONGO_URL, REDIS_URL
@@ -161,40 +156,25 @@ async def soak(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
 
 def _plots(result: dict[str, Any], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plots.figure()
     xs = [w["start_s"] / 60 for w in result["windows"]]
     for key, label in (("answer_p99_ms", "answer P99"), ("decision_p99_ms", "decision P99")):
         ax.plot(xs, [w[key] or float("nan") for w in result["windows"]], marker=".", label=label)
     for k in result["kills"]:
         ax.axvline(k["at_s"] / 60, color="red", alpha=0.3, lw=1)
     ax.set_yscale("log")
-    ax.set_xlabel("minute (red: a service killed)")
-    ax.set_ylabel("ms (log)")
-    ax.set_title("soak: latency per window")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    path = out / "soak-latency.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    written.append(path)
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    latency = out / "soak-latency.png"
+    plots.save(fig, ax, latency, "soak: latency per window",
+               "minute (red: a service killed)", "ms (log)")  # fmt: skip
+    fig, ax = plots.figure()
     for name, values in sorted(result["rss_mb"].items()):
         ax.plot([5 * i / 60 for i in range(len(values))],
                 [v if v is not None else float("nan") for v in values], label=name)  # fmt: skip
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("minute")
-    ax.set_ylabel("RSS (MiB)")
-    ax.set_title("soak: memory of each service (gaps: killed)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    path = out / "soak-memory.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    written.append(path)
-    return written
+    memory = out / "soak-memory.png"
+    plots.save(fig, ax, memory, "soak: memory of each service (gaps: killed)", "minute",
+               "RSS (MiB)")  # fmt: skip
+    return [latency, memory]
 
 
 def _markdown(result: dict[str, Any], args: argparse.Namespace) -> str:

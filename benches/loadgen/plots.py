@@ -21,10 +21,29 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from benches.loadgen.histogram import LatencyHistogram
 
 _TAIL = (0.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99)
+
+
+def figure() -> tuple[Figure, Axes]:
+    """A new plot in the suite's size."""
+    return plt.subplots(figsize=(8, 4.5))
+
+
+def save(fig: Figure, ax: Axes, path: Path, title: str, xlabel: str, ylabel: str) -> None:
+    """Label, grid and legend ``ax`` the suite's way, write ``path`` and free the figure."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _histogram(data: dict[str, Any]) -> LatencyHistogram:
@@ -37,7 +56,7 @@ def _label(result: dict[str, Any], step: dict[str, Any]) -> str:
 
 def latency_curves(results: list[dict[str, Any]], kind: str, path: Path) -> bool:
     """Latency (ms, log) by percentile for each step that measured ``kind``; False if none."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = figure()
     drawn = False
     xs = [1 / (1 - p / 100) for p in _TAIL]
     for result in results:
@@ -56,20 +75,13 @@ def latency_curves(results: list[dict[str, Any]], kind: str, path: Path) -> bool
     ax.set_yscale("log")
     ax.set_xticks(xs, [f"{p:g}" for p in _TAIL])
     ax.minorticks_off()
-    ax.set_xlabel("percentile")
-    ax.set_ylabel("ms (log)")
-    ax.set_title(f"submit → {kind}, by percentile")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, ax, path, f"submit → {kind}, by percentile", "percentile", "ms (log)")
     return True
 
 
 def throughput(results: list[dict[str, Any]], path: Path) -> bool:
     """Successful answers per second over each step's run, against the offered rate."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = figure()
     drawn = False
     for result in results:
         for step in result["steps"]:
@@ -82,14 +94,8 @@ def throughput(results: list[dict[str, Any]], path: Path) -> bool:
     if not drawn:
         plt.close(fig)
         return False
-    ax.set_xlabel("second of the run (warm-up included)")
-    ax.set_ylabel("2xx answers per second")
-    ax.set_title("throughput over time (dotted: offered)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, ax, path, "throughput over time (dotted: offered)",
+         "second of the run (warm-up included)", "2xx answers per second")  # fmt: skip
     return True
 
 
@@ -103,18 +109,11 @@ def memory(results: list[dict[str, Any]], path: Path) -> bool:
                 series.setdefault(key, []).extend(v if v is not None else math.nan for v in values)
     if not series:
         return False
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = figure()
     for key, values in series.items():
         ax.plot(range(len(values)), values, label=key)
-    ax.set_xlabel("second (steps back to back)")
-    ax.set_ylabel("RSS (MiB)")
     ax.set_ylim(bottom=0)
-    ax.set_title("memory over time")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, ax, path, "memory over time", "second (steps back to back)", "RSS (MiB)")
     return True
 
 
