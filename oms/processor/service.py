@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import oms_core
+from oms import metrics
 from oms.bus import Bus, Consumer, Partition
 from oms.deadletter import dead_letter
 from oms.enums import (
@@ -333,6 +334,10 @@ class ProcessorService:
         for order_id, update in batch.updates.items():
             if update.status in TERMINAL_STATUSES and order_id in self._live:
                 self._forget(order_id)
+                metrics.finished(update.status)
+        for execution in batch.executions:
+            metrics.executed(execution.symbol)
+        metrics.OPEN_ORDERS.set(len(self._live))
 
     # --- instructions ------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from decimal import ROUND_UP, Decimal
 import msgspec
 
 import oms_core
+from oms import metrics
 from oms.bus import Bus, Consumer, Partition
 from oms.config import AccountConfig
 from oms.deadletter import dead_letter
@@ -343,6 +344,8 @@ class RiskService:
         if isinstance(cmd, NewOrder):
             decision = self._decide(cmd)
             if decision is not None:
+                reason = decision.reason if isinstance(decision, OrderRejected) else None
+                metrics.decided(cmd.ts_ns, decision.ts_ns, reason)
                 out.append((cmd.account, encode(decision)))
         elif isinstance(cmd, CancelOrder | CancelAll | AmendOrder):
             # Amends go to the processor first: it owns the order's filled quantity.

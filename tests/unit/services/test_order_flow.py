@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from oms.bus.memory import MemoryBus
 from oms.config import AccountConfig
@@ -295,6 +297,44 @@ async def test_a_cancel_while_risk_checks_an_amend_survives_the_amend_being_refu
     u = await oms.until(oid, lambda u: u.status == "CANCELED")
     assert (u.qty, u.leaves_qty) == (100, 0)
     assert oms.processor.open_order_count() == 0
+
+
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def _trading_counts() -> dict[str, float]:
+    return {
+        "decided": _sample("oms_order_decision_seconds_count"),
+        "accepted": _sample("oms_risk_decisions_total", outcome="accepted", reason=""),
+        "band": _sample(
+            "oms_risk_decisions_total", outcome="rejected", reason="PRICE_OUTSIDE_BAND"
+        ),
+        "filled": _sample("oms_orders_finished_total", status="FILLED"),
+        "rejected": _sample("oms_orders_finished_total", status="REJECTED"),
+        "fills": _sample("oms_executions_total", symbol="BTC-USDT-PERP"),
+    }
+
+
+async def test_decisions_fills_and_finished_orders_are_counted_for_operators(oms: Oms) -> None:
+    before = _trading_counts()
+    stamped = dict(ts_ns=time.time_ns())
+    filled = await oms.place("MARKET", qty=100, price=0, **stamped)
+    refused = await oms.place(qty=100, price=100_000, **stamped)  # outside the price band
+    resting = await oms.place(qty=100, price=490_000, **stamped)
+    await oms.until(filled, lambda u: u.status == "FILLED")
+    await oms.until(refused, lambda u: u.status == "REJECTED")
+    await oms.until(resting, lambda u: u.status == "NEW")
+    after = _trading_counts()
+    assert {k: after[k] - before[k] for k in before} == {
+        "decided": 3,
+        "accepted": 2,
+        "band": 1,
+        "filled": 1,
+        "rejected": 1,
+        "fills": 1,
+    }
+    await eventually(lambda: _sample("oms_open_orders") == 1)  # the resting one
 
 
 async def test_halting_the_account_rejects_new_orders_and_cancels_open_ones(oms: Oms) -> None:
