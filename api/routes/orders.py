@@ -47,6 +47,11 @@ from oms.events import (
 from oms.idempotency import IdempotencyUnavailableError
 
 _REPLAYED: Final = {"Idempotent-Replayed": "true"}
+_STRANDED_AFTER_NS: Final = 5_000_000_000
+"""A claimed order the store has not seen this long after it was claimed may never have been
+published: the API that claimed it can have died, or lost its link, in between. A retry through
+any API process then publishes it; risk decides an order id once, so a copy of an order that was
+only slow changes nothing."""
 
 _PRICES: Final[dict[str, tuple[bool, bool]]] = {
     "LIMIT": (True, False),
@@ -178,8 +183,10 @@ async def _replay(
             f"clientOrderId {command.client_order_id!r} was used for a different order",
             "clientOrderId",
         )
+    published = False
     if isinstance(original, NewOrder) and original.order_id in api.unpublished:
         await _publish_new(api, original, encode(original))
+        published = True
     store = api.runtime.store
     stored = original if isinstance(original, OrderUpdate) else None
     if stored is None:
@@ -190,6 +197,8 @@ async def _replay(
         return json_response(render.order(stored, market), 200, _REPLAYED)
     if not isinstance(original, NewOrder):  # an OrderUpdate is ``stored`` above
         raise TypeError(f"unexpected original {type(original).__name__}")
+    if not published and time.time_ns() - original.ts_ns > _STRANDED_AFTER_NS:
+        await _publish_new(api, original, encode(original))
     return json_response(render.pending_order(original, market), 200, _REPLAYED)
 
 
