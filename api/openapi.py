@@ -6,6 +6,7 @@ two differ, so the published contract always matches the code.
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from typing import Any
@@ -147,6 +148,9 @@ def document() -> dict[str, Any]:
         models, ref_template="#/components/schemas/{name}"
     )
     refs = dict(zip(models, schemas, strict=True))
+    for component in components.values():
+        if "description" in component:  # a docstring, indented after its first line
+            component["description"] = inspect.cleandoc(component["description"])
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint, refs)

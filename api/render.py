@@ -187,6 +187,12 @@ def levels(rows: Any, market: Market) -> list[list[str]]:
     return [[price(int(p)), qty(int(s))] for p, s in rows]
 
 
+def venue_shares(rows: Any, market: Market) -> list[list[str]]:
+    """Rows of ``depth_by_venue`` (price, then each venue's lots) as each venue's quantity."""
+    qty = market.qty
+    return [[qty(int(s)) for s in row[1:]] for row in rows]
+
+
 def book_levels(update: BookUpdate, market: Market) -> dict[str, Any]:
     return {
         "symbol": update.symbol,

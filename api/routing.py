@@ -33,7 +33,7 @@ class Query:
 
     name: str
     description: str
-    kind: Literal["string", "integer"] = "string"
+    kind: Literal["string", "integer", "boolean"] = "string"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,16 @@ def query_int(request: Request, name: str, default: int, low: int, high: int) ->
     if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise ApiError("INVALID_FIELD", f"{name} must be an integer from {low} to {high}", name)
     return int(text)
+
+
+def query_flag(request: Request, name: str) -> bool:
+    """A boolean query parameter: ``true`` or ``false``, absent meaning false."""
+    text = request.query_params.get(name)
+    if text is None or text == "false":
+        return False
+    if text == "true":
+        return True
+    raise ApiError("INVALID_FIELD", f"{name} must be true or false", name)
 
 
 def query_cursor(request: Request) -> int | None:

@@ -199,13 +199,20 @@ class Markets(Model, frozen=True):
     markets: list[Market]
 
 
-class Book(Model, frozen=True):
-    """Consolidated levels ``[price, quantity]``, best first; ``seq`` as on the stream."""
+class Book(Model, frozen=True, omit_defaults=True):
+    """Consolidated levels ``[price, quantity]``, best first; ``seq`` as on the stream.
+
+    With ``venues=true``: ``venues`` names the venues, and ``bidsByVenue[i]`` /
+    ``asksByVenue[i]`` split the quantity of ``bids[i]`` / ``asks[i]`` by venue, in that order.
+    """
 
     symbol: str
     seq: int
     bids: list[tuple[Decimal, Decimal]]
     asks: list[tuple[Decimal, Decimal]]
+    venues: list[str] | None = None
+    bids_by_venue: list[list[Decimal]] | None = None
+    asks_by_venue: list[list[Decimal]] | None = None
 
 
 class Ticker(Model, frozen=True):
@@ -525,8 +532,11 @@ class OmsClient:
     async def markets(self) -> list[Market]:
         return (await self._get(Markets, "/v1/markets", signed=False)).markets
 
-    async def book(self, symbol: str, depth: int = 20) -> Book:
-        return await self._get(Book, f"/v1/markets/{symbol}/book", signed=False, depth=depth)
+    async def book(self, symbol: str, depth: int = 20, *, venues: bool = False) -> Book:
+        """The consolidated book; ``venues=True`` adds each venue's share of every level."""
+        path = f"/v1/markets/{symbol}/book"
+        flag = "true" if venues else None
+        return await self._get(Book, path, signed=False, depth=depth, venues=flag)
 
     async def ticker(self, symbol: str) -> Ticker:
         return await self._get(Ticker, f"/v1/markets/{symbol}/ticker", signed=False)

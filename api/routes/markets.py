@@ -8,8 +8,9 @@ from starlette.responses import Response
 
 from api import render
 from api.errors import ApiError
-from api.routing import JSON, Call, Endpoint, Query, json_response, query_int
+from api.routing import JSON, Call, Endpoint, Query, json_response, query_flag, query_int
 from oms.client import Book, Markets, Ticker, Trades
+from oms_core import ASK, BID
 
 
 async def markets(call: Call) -> Response:
@@ -20,19 +21,23 @@ async def book(call: Call) -> Response:
     api = call.api
     market = api.catalog.get(call.request.path_params["symbol"])
     depth = query_int(call.request, "depth", 20, 1, 500)
+    by_venue = query_flag(call.request, "venues")
     consolidated = api.runtime.markets.book(market.symbol)
     if consolidated is None:
         raise ApiError("UNKNOWN_SYMBOL", f"no book for {market.symbol}", "symbol")
     seq = api.runtime.markets.book_seq(market.symbol)
     bids, asks = consolidated.depth(depth)
-    return json_response(
-        {
-            "symbol": market.symbol,
-            "seq": seq,
-            "bids": render.levels(bids, market),
-            "asks": render.levels(asks, market),
-        }
-    )
+    body: dict[str, object] = {
+        "symbol": market.symbol,
+        "seq": seq,
+        "bids": render.levels(bids, market),
+        "asks": render.levels(asks, market),
+    }
+    if by_venue:
+        body["venues"] = consolidated.venues()
+        body["bidsByVenue"] = render.venue_shares(consolidated.depth_by_venue(BID, depth), market)
+        body["asksByVenue"] = render.venue_shares(consolidated.depth_by_venue(ASK, depth), market)
+    return json_response(body)
 
 
 async def ticker(call: Call) -> Response:
@@ -71,7 +76,10 @@ ENDPOINTS: Final = (
         "markets",
         access="public",
         answers={200: Book},
-        query=(Query("depth", "Levels per side, 1 to 500 (default 20).", "integer"),),
+        query=(
+            Query("depth", "Levels per side, 1 to 500 (default 20).", "integer"),
+            Query("venues", "true: also each venue's quantity at every level.", "boolean"),
+        ),
     ),
     Endpoint(
         "GET",

@@ -374,6 +374,9 @@ export interface components {
         /**
          * Book
          * @description Consolidated levels ``[price, quantity]``, best first; ``seq`` as on the stream.
+         *
+         *     With ``venues=true``: ``venues`` names the venues, and ``bidsByVenue[i]`` /
+         *     ``asksByVenue[i]`` split the quantity of ``bids[i]`` / ``asks[i]`` by venue, in that order.
          */
         Book: {
             symbol: string;
@@ -386,6 +389,12 @@ export interface components {
                 string,
                 string
             ][];
+            /** @default null */
+            venues: string[] | null;
+            /** @default null */
+            bidsByVenue: string[][] | null;
+            /** @default null */
+            asksByVenue: string[][] | null;
         };
         /**
          * Bracket
@@ -470,8 +479,8 @@ export interface components {
          * LimitsRequest
          * @description Risk limits to change; absent ones stay as they are.
          *
-         *         Notionals are in the settlement asset; ``priceBand`` and ``maxDrawdown`` are fractions
-         *         (0.1 = 10 %).
+         *     Notionals are in the settlement asset; ``priceBand`` and ``maxDrawdown`` are fractions
+         *     (0.1 = 10 %).
          */
         LimitsRequest: {
             /** @default null */
@@ -568,8 +577,8 @@ export interface components {
          * PlaceOrderRequest
          * @description A new order. ``price`` is for LIMIT and STOP_LIMIT, ``stopPrice`` for the stop types.
          *
-         *         ``respType`` ACK answers once the order is durable; RESULT waits for the risk decision and
-         *         the venue's acknowledgement, up to the configured bound.
+         *     ``respType`` ACK answers once the order is durable; RESULT waits for the risk decision and
+         *     the venue's acknowledgement, up to the configured bound.
          */
         PlaceOrderRequest: {
             symbol: string;
@@ -1511,6 +1520,8 @@ export interface operations {
             query?: {
                 /** @description Levels per side, 1 to 500 (default 20). */
                 depth?: number;
+                /** @description true: also each venue's quantity at every level. */
+                venues?: boolean;
             };
             header?: never;
             path: {

@@ -145,6 +145,24 @@ async def test_book_answers_levels_as_decimal_text(
     assert (book.seq, len(book.asks)) == (42, 1)
 
 
+async def test_book_with_venues_splits_each_level_by_venue(
+    http: httpx.AsyncClient, markets: FakeMarkets
+) -> None:
+    book = markets.books["BTC-USDT"]
+    book.update("BINANCE", 0, 6_000_000, 100_000)
+    book.update("OKX", 0, 6_000_000, 50_000)
+    book.update("OKX", 0, 5_999_900, 20_000)
+    book.update("BINANCE", 1, 6_000_100, 1_000)
+    plain = (await http.get("/v1/markets/BTC-USDT/book?depth=2")).json()
+    assert "venues" not in plain and "bidsByVenue" not in plain
+    response = await http.get("/v1/markets/BTC-USDT/book?depth=2&venues=true")
+    split = conforms(response.content, Book)
+    assert response.json()["bids"] == [["60000", "1.5"], ["59999", "0.2"]]
+    assert split.venues == ["BINANCE", "OKX"]
+    assert response.json()["bidsByVenue"] == [["1", "0.5"], ["0", "0.2"]]
+    assert response.json()["asksByVenue"] == [["0.01", "0"]]
+
+
 async def test_ticker_before_quotes_is_empty_but_valid(http: httpx.AsyncClient) -> None:
     ticker = conforms((await http.get("/v1/markets/ETH-USDT/ticker")).content, Ticker)
     assert (ticker.bid, ticker.time) == (None, None)

@@ -296,6 +296,7 @@ BAD_REQUESTS: list[tuple[str, str, bytes, int, str]] = [
     ("GET", "/v1/markets/NOPE/book", b"", 400, "UNKNOWN_SYMBOL"),
     ("GET", "/v1/markets/BTC-USDT/book?depth=0", b"", 400, "INVALID_FIELD"),
     ("GET", "/v1/markets/BTC-USDT/book?depth=-1", b"", 400, "INVALID_FIELD"),
+    ("GET", "/v1/markets/BTC-USDT/book?venues=yes", b"", 400, "INVALID_FIELD"),
     ("GET", "/v1/markets/NOPE/ticker", b"", 400, "UNKNOWN_SYMBOL"),
     ("GET", "/v1/markets/BTC-USDT/trades?limit=x", b"", 400, "INVALID_FIELD"),
     ("GET", "/v1/nothing-here", b"", 404, "NOT_FOUND"),
