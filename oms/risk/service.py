@@ -477,6 +477,9 @@ class RiskService:
         if not names:
             return
         snapshots = [self.snapshot(name) for name in names]
+        if refresh:  # every account this process owns: a full round for the gauges
+            every = TRADING_STATE_NAMES[int(self.engine.trading_state(None))]
+            metrics.account_states(snapshots, every)
         stored = snapshots if store_all else [s for s in snapshots if s.account in changed]
         if stored:
             await self._store.write(snapshots=stored)

@@ -337,6 +337,24 @@ async def test_decisions_fills_and_finished_orders_are_counted_for_operators(oms
     await eventually(lambda: _sample("oms_open_orders") == 1)  # the resting one
 
 
+async def test_exposure_and_kill_switches_are_gauged_once_a_second(oms: Oms) -> None:
+    filled = await oms.place("MARKET", qty=100, price=0)  # 0.1 BTC long at 50,000
+    await oms.until(filled, lambda u: u.status == "FILLED")
+    await oms.send(SetTradingState("HALTED", "alice"))
+    long_btc = {"symbol": "BTC-USDT-PERP", "side": "long"}
+    for _ in range(300):  # the gauges follow the full round of snapshots, once a second
+        if (
+            _sample("oms_position_notional", **long_btc) == 5000
+            and _sample("oms_accounts_trading_state", state="HALTED") == 1
+        ):
+            break
+        await asyncio.sleep(0.01)
+    assert _sample("oms_position_notional", **long_btc) == 5000
+    assert _sample("oms_accounts_trading_state", state="HALTED") == 1
+    assert _sample("oms_accounts_trading_state", state="ACTIVE") == 0
+    assert _sample("oms_global_trading_state", state="ACTIVE") == 1
+
+
 async def test_halting_the_account_rejects_new_orders_and_cancels_open_ones(oms: Oms) -> None:
     oid = await oms.place(qty=100)
     await oms.until(oid, lambda u: u.status == "NEW")
