@@ -43,6 +43,7 @@ from oms.events import (
     snapshot_decoder,
 )
 from oms.runtime import Runtime
+from oms.store import StoreUnavailableError
 
 _log = logging.getLogger(__name__)
 
@@ -239,6 +240,19 @@ class Gateway:
         topics = [EVENTS, ACCOUNTS, MARKETDATA]
         self._consumer = self._runtime.bus.consumer(group, topics, from_latest=True)
         self._task = asyncio.create_task(self._pump(self._consumer), name="api-gateway")
+        await self._warm_orders()
+
+    async def _warm_orders(self) -> None:
+        """Fill the order cache with the open orders, the ones cancels and amends name: after a
+        restart they would otherwise each cost a store query (a collection scan on FerretDB).
+        The stream is read from before this, and the cache keeps the newest ``seq`` either way."""
+        try:
+            open_orders = await self._runtime.store.open_orders()
+        except StoreUnavailableError as exc:
+            _log.warning("order cache starts cold: %s", exc)
+            return
+        for order in open_orders[-self.orders.capacity :]:
+            self.orders.put(order)
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -6,7 +6,8 @@ query reads the whole collection. Every order update passes through the API's ga
 newest update of the most recently changed orders here and the routes read it first. The
 cache is at most as old as the stream (the processor stores an update before publishing it),
 bounded (the least recently changed order leaves first), and never the only source: a miss
-reads the store.
+reads the store. The gateway fills it with the open orders when it starts, the orders cancels
+and amends name, so a restarted API does not query the store for each of them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class OrderCache:
         orders[update.order_id] = update
         if len(orders) > self._capacity:
             del orders[next(iter(orders))]  # dicts keep insertion order: the oldest change
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
 
     def get(self, order_id: int) -> OrderUpdate | None:
         return self._orders.get(order_id)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from api.order_cache import OrderCache
 from oms.events import EVENTS, NewOrder, encode
 from oms.runtime import Runtime
 from tests.unit.api.conftest import Caller
 from tests.unit.api.fakes import order_update
+from tests.unit.api.test_late_claims import another_api
 
 
 def _command(order_id: int) -> NewOrder:
@@ -62,3 +65,22 @@ async def test_an_order_seen_on_the_stream_is_read_without_the_store(
     assert (response.status_code, response.json()["status"]) == (200, "PARTIALLY_FILLED")
     other = await bob.send("GET", "/v1/orders/4242")
     assert (other.status_code, other.json()["code"]) == (404, "ORDER_NOT_FOUND")
+
+
+async def test_an_api_starts_with_the_open_orders_cached(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a restart, cancels and amends of resting orders must not each query the store."""
+    resting = order_update(_command(77), "NEW", seq=2)
+    done = order_update(_command(78), "FILLED", seq=3, cum_qty=10, leaves_qty=0)
+    await runtime.store.write([resting, done], [])
+
+    async def no_store_reads(order_id: int) -> None:
+        raise AssertionError(f"order {order_id} read from the store")
+
+    async with another_api(runtime) as alice:
+        monkeypatch.setattr(runtime.store, "get_order", no_store_reads)
+        response = await alice.send("GET", "/v1/orders/77")
+        assert (response.status_code, response.json()["status"]) == (200, "NEW")
+        with pytest.raises(AssertionError, match="order 78 read from the store"):
+            await alice.send("GET", "/v1/orders/78")  # a finished order is not warmed
