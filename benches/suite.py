@@ -202,9 +202,13 @@ def soak(minutes: float, rate: float) -> int:
     rss = result["steps"][0]["rss_mb"]["oms"]
     values = [v for v in rss if v is not None]
     if values:
-        tenth = max(1, len(values) // 10)
-        first, last = sum(values[:tenth]) / tenth, sum(values[-tenth:]) / tenth
-        print(f"RSS: first tenth {first:.0f} MiB, last tenth {last:.0f} MiB, max {max(values):.0f}")
+        quarters = [values[min(len(values) - 1, len(values) * q // 4)] for q in range(5)]
+        half, end = quarters[2], quarters[4]
+        print(
+            "RSS at 0/25/50/75/100%: " + " / ".join(f"{v:.0f}" for v in quarters) + " MiB; "
+            f"the second half grew {end - half:+.0f} MiB ({100 * (end - half) / half:+.1f}%), "
+            "after the bounded caches filled in the first"
+        )
     return 0
 
 
