@@ -37,6 +37,28 @@ describe("OmsApi", () => {
     await expect(placing).rejects.toEqual(new ApiError(400, "INVALID_PRICE", "off tick", "price"));
     expect(JSON.parse(body)).toEqual({ symbol: "BTC-USDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "1.001", respType: "ACK" });
   });
+
+  it("asks for the book split by venue, unsigned without credentials", async () => {
+    const requests: Request[] = [];
+    const answer = {
+      symbol: "BTC-USDT",
+      seq: 7,
+      bids: [["59999.5", "1.5"]],
+      asks: [],
+      venues: ["BINANCE", "OKX"],
+      bidsByVenue: [["1", "0.5"]],
+      asksByVenue: [],
+    };
+    const fetchImpl = vi.fn(async (request: Request) => {
+      requests.push(request.clone());
+      return new Response(JSON.stringify(answer), { status: 200, headers: { "Content-Type": "application/json" } });
+    });
+    const api = new OmsApi("http://oms", null, fetchImpl as unknown as typeof fetch);
+    await expect(api.bookByVenue("BTC-USDT", 20)).resolves.toEqual(answer);
+    const url = new URL(requests[0]!.url);
+    expect(url.pathname + url.search).toBe("/v1/markets/BTC-USDT/book?depth=20&venues=true");
+    expect(requests[0]!.headers.get("X-OMS-SIGNATURE")).toBeNull();
+  });
 });
 
 describe("signing timestamps", () => {

@@ -8,6 +8,7 @@ import { signRequest, timestampNow } from "../lib/signing";
 import type { paths } from "./schema";
 import type {
   Account,
+  Book,
   DemoLogin,
   ErrorBody,
   Execution,
@@ -76,6 +77,19 @@ function unwrap<T>(result: Result<T>): T {
   );
 }
 
+/**
+ * The book with each level's quantity split by venue (`venues=true`). openapi-fetch reads the
+ * `[price, quantity]` levels as plain arrays; the generated type says the venue keys are null by
+ * default, but the server leaves them out when not asked, so both are possible.
+ */
+export type BookByVenue = Pick<Book, "symbol" | "seq"> & {
+  bids: string[][];
+  asks: string[][];
+  venues?: string[] | null;
+  bidsByVenue?: string[][] | null;
+  asksByVenue?: string[][] | null;
+};
+
 export type NewOrder = Pick<PlaceOrderRequest, "symbol" | "side" | "type" | "quantity"> &
   Partial<Pick<PlaceOrderRequest, "timeInForce" | "price" | "stopPrice" | "reduceOnly" | "clientOrderId">>;
 
@@ -99,6 +113,13 @@ export class OmsApi {
   async trades(symbol: string, limit = 500): Promise<PublicTrade[]> {
     return unwrap(await this.client.GET("/v1/markets/{symbol}/trades", { params: { path: { symbol }, query: { limit } } }))
       .trades;
+  }
+
+  /** The top `depth` levels a side and, for each, every venue's quantity (src/stream/venueSplit.ts). */
+  async bookByVenue(symbol: string, depth: number): Promise<BookByVenue> {
+    return unwrap(
+      await this.client.GET("/v1/markets/{symbol}/book", { params: { path: { symbol }, query: { depth, venues: true } } }),
+    );
   }
 
   async account(): Promise<Account> {
