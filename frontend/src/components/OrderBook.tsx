@@ -1,9 +1,11 @@
-import { useMemo } from "react";
+import { useId, useMemo, useState } from "react";
 import type { Level } from "../api/types";
-import { useMarketFormat } from "../hooks/useMarketFormat";
+import { type MarketFormat, useMarketFormat } from "../hooks/useMarketFormat";
 import { useSession, useTrading } from "../hooks/useTrading";
 import { add, cmp, dec, div, mul, sub, toPlain } from "../lib/decimal";
 import { topLevels } from "../stream/book";
+import { type BookSide, VenueSplitCache } from "../stream/venueSplit";
+import { LevelVenuesTip } from "./LevelVenuesTip";
 
 const DEPTH = 9;
 
@@ -31,9 +33,70 @@ function scale(rows: Row[], max: string): Row[] {
   });
 }
 
-/** The consolidated ladder: asks above, spread, bids below; a click sets the ticket's price. */
+interface BookLevelProps {
+  row: Row;
+  side: BookSide;
+  symbol: string;
+  fmt: MarketFormat;
+  venueSplits: VenueSplitCache;
+  onPick: (price: string) => void;
+}
+
+/**
+ * One level of the ladder. A click picks its price; hovering or focusing it shows the venues
+ * behind its size (Escape hides that). The tip's state lives here, so it never re-renders the ladder.
+ */
+function BookLevel({ row, side, symbol, fmt, venueSplits, onPick }: BookLevelProps) {
+  const [hovered, setHovered] = useState(false);
+  const [focused, setFocused] = useState(false);
+  const [dismissed, setDismissed] = useState(false);
+  const tipId = useId();
+  const open = (hovered || focused) && !dismissed;
+  return (
+    <tr
+      className={`level ${side}`}
+      onClick={() => onPick(row.price)}
+      onMouseEnter={() => {
+        setHovered(true);
+        setDismissed(false);
+      }}
+      onMouseLeave={() => setHovered(false)}
+      onFocus={() => {
+        setFocused(true);
+        setDismissed(false);
+      }}
+      onBlur={() => setFocused(false)}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") setDismissed(true);
+      }}
+      title={`Total to this level: ${fmt.qty(row.cumulative)}. Click to use ${fmt.price(row.price)} as the order price.`}
+    >
+      <td className="num price">
+        <button
+          type="button"
+          className="level-btn"
+          aria-label={`Use price ${fmt.price(row.price)}`}
+          aria-describedby={open ? tipId : undefined}
+        >
+          {fmt.price(row.price)}
+        </button>
+        {open && <LevelVenuesTip id={tipId} cache={venueSplits} symbol={symbol} side={side} price={row.price} fmt={fmt} />}
+      </td>
+      <td className="num">{fmt.qty(row.quantity)}</td>
+      <td className="num muted">
+        {fmt.qty(row.cumulative)}
+        <span className="depth-bar" style={{ width: `${(row.share * 100).toFixed(1)}%` }} aria-hidden="true" />
+      </td>
+    </tr>
+  );
+}
+
+/**
+ * The consolidated ladder: asks above, spread, bids below; a click sets the ticket's price, and
+ * resting on a level shows its split by venue (asked of the REST API, src/stream/venueSplit.ts).
+ */
 export function OrderBook() {
-  const { store } = useSession();
+  const { api, store } = useSession();
   const symbol = useTrading((s) => s.symbol);
   const book = useTrading((s) => s.book);
   const stale = useTrading((s) => s.stale);
@@ -64,24 +127,18 @@ export function OrderBook() {
     };
   }, [book]);
 
-  const level = (row: Row, side: "ask" | "bid") => (
-    <tr
+  const venueSplits = useMemo(() => new VenueSplitCache((s, depth) => api.bookByVenue(s, depth)), [api]);
+
+  const level = (row: Row, side: BookSide) => (
+    <BookLevel
       key={`${side}-${row.price}`}
-      className={`level ${side}`}
-      onClick={() => store.pickPrice(row.price)}
-      title={`Total to this level: ${fmt.qty(row.cumulative)}. Click to use ${fmt.price(row.price)} as the order price.`}
-    >
-      <td className="num price">
-        <button type="button" className="level-btn" aria-label={`Use price ${fmt.price(row.price)}`}>
-          {fmt.price(row.price)}
-        </button>
-      </td>
-      <td className="num">{fmt.qty(row.quantity)}</td>
-      <td className="num muted">
-        {fmt.qty(row.cumulative)}
-        <span className="depth-bar" style={{ width: `${(row.share * 100).toFixed(1)}%` }} aria-hidden="true" />
-      </td>
-    </tr>
+      row={row}
+      side={side}
+      symbol={symbol}
+      fmt={fmt}
+      venueSplits={venueSplits}
+      onPick={(price) => store.pickPrice(price)}
+    />
   );
 
   return (
