@@ -1,6 +1,6 @@
 import { act, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiError, type BookByVenue } from "../api/client";
 import { renderWithSession } from "../test/harness";
 import { OrderBook } from "./OrderBook";
@@ -17,8 +17,6 @@ const split: BookByVenue = {
 
 function renderBook() {
   const session = renderWithSession(<OrderBook />);
-  // The ladder's one REST call, looked up on the API when a level is hovered.
-  session.api.bookByVenue = vi.fn();
   act(() => {
     session.store.applyBook({
       symbol: "BTC-USDT",

@@ -12,7 +12,7 @@ export type FakeApi = { [K in keyof OmsApi]: ReturnType<typeof vi.fn> };
 export function fakeApi(): FakeApi {
   const names = [
     "markets", "ticker", "trades", "account", "positions", "orders", "order", "executions",
-    "placeOrder", "amendOrder", "cancelOrder", "cancelAll", "demoLogin",
+    "placeOrder", "amendOrder", "cancelOrder", "cancelAll", "demoLogin", "bookByVenue",
   ] as const;
   return Object.fromEntries(names.map((n) => [n, vi.fn()])) as unknown as FakeApi;
 }
