@@ -167,12 +167,12 @@ def render(results: list[dict[str, Any]]) -> str:
         lines += rows(result)
     lines += cpu_rows(results)
     for result in results:
+        mode = mode_label(result)
         if (k := result.get("knee")) is not None:
-            mode = result["target"]["mode"]
             lines += ["", f"Knee ({mode}): {k['offered_per_s']:g}/s at P99 {k['p99_ms']:g} ms "
                       f"(the highest step within {k['limit_ms']:g} ms, no errors)."]  # fmt: skip
         elif "knee" in result:
-            lines += ["", f"Knee ({result['target']['mode']}): no step held."]
+            lines += ["", f"Knee ({mode}): no step held."]
     for result in results:
         ceiling = result.get("ceiling")
         if ceiling:
