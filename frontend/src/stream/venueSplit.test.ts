@@ -49,6 +49,20 @@ describe("venueSplitOf", () => {
 });
 
 describe("VenueSplitCache", () => {
+  it("peeks without waiting once a fresh answer is here, and not before or after", async () => {
+    const { cache, advance } = cacheOver(async () => book());
+    expect(cache.peek("BTC-USDT", "bid", "59999")).toBeNull();
+    await cache.venuesAt("BTC-USDT", "bid", "59999.5");
+    // Another level of the same answer: a ladder that moved under a resting pointer.
+    expect(cache.peek("BTC-USDT", "bid", "59999")).toEqual({
+      status: "split",
+      venues: [{ venue: "OKX", quantity: "0.2" }],
+    });
+    expect(cache.peek("BTC-USDT", "bid", "59998")).toBeNull(); // not in it: venuesAt asks
+    advance(1000);
+    expect(cache.peek("BTC-USDT", "bid", "59999")).toBeNull();
+  });
+
   it("asks once per symbol while the answer is fresh, and again once it is not", async () => {
     const { cache, fetched, advance } = cacheOver(async () => book());
     await expect(cache.venuesAt("BTC-USDT", "bid", "59999.5")).resolves.toEqual({

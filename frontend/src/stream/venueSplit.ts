@@ -75,6 +75,8 @@ type Answer = { split: VenueSplit } | { failed: string };
 
 interface Entry {
   answer: Promise<Answer>;
+  /** The answer once it arrived, for lookups that cannot wait (`peek`). */
+  settled: Answer | null;
   /** When the answer arrived; null while it is on its way (then it is shared, never repeated). */
   settledAt: number | null;
   /** Fetched because a level was missing from the previous answer: not fetched again for a miss. */
@@ -123,6 +125,18 @@ export class VenueSplitCache {
     return this.levelIn(await entry.next.answer, side, price);
   }
 
+  /**
+   * The level from an answer already here and fresh, without waiting: a ladder that moves
+   * faster than a pointer rests shows the split of whichever level is under it at once. Null
+   * when there is no such answer, or it lacks the price (then `venuesAt` asks).
+   */
+  peek(symbol: string, side: BookSide, price: string): LevelVenues | null {
+    const entry = this.freshEntry(symbol);
+    if (entry === null || entry.settled === null) return null;
+    const found = this.levelIn(entry.settled, side, price);
+    return found.status === "unavailable" ? null : found;
+  }
+
   private levelIn(answer: Answer, side: BookSide, price: string): LevelVenues {
     if ("failed" in answer) return { status: "error", message: answer.failed };
     const venues = venuesAt(answer.split, side, price);
@@ -143,8 +157,9 @@ export class VenueSplitCache {
         (book): Answer => ({ split: venueSplitOf(book) }),
         (error: unknown): Answer => ({ failed: failureMessage(error) }),
       );
-    const entry: Entry = { answer, settledAt: null, retry, next: null };
-    void answer.then(() => {
+    const entry: Entry = { answer, settled: null, settledAt: null, retry, next: null };
+    void answer.then((settled) => {
+      entry.settled = settled;
       entry.settledAt = this.now();
     });
     this.entries.set(symbol, entry);
