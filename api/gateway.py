@@ -46,6 +46,8 @@ from oms.runtime import Runtime
 from oms.store import StoreUnavailableError
 
 _log = logging.getLogger(__name__)
+_WARM_TIMEOUT_S = 5.0
+"""An API serves cold rather than wait longer than this for the open orders at start."""
 
 PRIVATE_CHANNELS = frozenset({"orders", "executions", "positions", "account"})
 MARKET_CHANNELS = frozenset({"book", "ticker", "trades"})
@@ -247,9 +249,10 @@ class Gateway:
         restart they would otherwise each cost a store query (a collection scan on FerretDB).
         The stream is read from before this, and the cache keeps the newest ``seq`` either way."""
         try:
-            open_orders = await self._runtime.store.open_orders()
-        except StoreUnavailableError as exc:
-            _log.warning("order cache starts cold: %s", exc)
+            async with asyncio.timeout(_WARM_TIMEOUT_S):
+                open_orders = await self._runtime.store.open_orders()
+        except (StoreUnavailableError, TimeoutError) as exc:
+            _log.warning("order cache starts cold: %s", exc or "the store took too long")
             return
         for order in open_orders[-self.orders.capacity :]:
             self.orders.put(order)
