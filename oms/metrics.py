@@ -51,10 +51,17 @@ POSITION_NOTIONAL = Gauge(
 )
 
 _ACCEPTED = DECISIONS.labels("accepted", "")
-_rejected: dict[str, Counter] = {}
-_finished: dict[str, Counter] = {}
-_executions: dict[str, Counter] = {}
+_children: dict[tuple[Counter, str], Counter] = {}
 _exposed: set[tuple[str, str]] = set()
+
+
+def _count(metric: Counter, *labels: str) -> None:
+    """Increment ``metric``'s child for ``labels`` (the last varies), bound on first use."""
+    key = (metric, labels[-1])
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    child.inc()
 
 
 def decided(submitted_ns: int, decided_ns: int, reject_reason: str | None) -> None:
@@ -63,25 +70,16 @@ def decided(submitted_ns: int, decided_ns: int, reject_reason: str | None) -> No
         DECISION_SECONDS.observe(max(0, decided_ns - submitted_ns) / 1e9)
     if reject_reason is None:
         _ACCEPTED.inc()
-        return
-    child = _rejected.get(reject_reason)
-    if child is None:
-        child = _rejected[reject_reason] = DECISIONS.labels("rejected", reject_reason)
-    child.inc()
+    else:
+        _count(DECISIONS, "rejected", reject_reason)
 
 
 def finished(status: str) -> None:
-    child = _finished.get(status)
-    if child is None:
-        child = _finished[status] = ORDERS_FINISHED.labels(status)
-    child.inc()
+    _count(ORDERS_FINISHED, status)
 
 
 def executed(symbol: str) -> None:
-    child = _executions.get(symbol)
-    if child is None:
-        child = _executions[symbol] = EXECUTIONS.labels(symbol)
-    child.inc()
+    _count(EXECUTIONS, symbol)
 
 
 def account_states(snapshots: Iterable[AccountSnapshot], global_state: TradingStateName) -> None:

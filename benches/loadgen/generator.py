@@ -123,7 +123,6 @@ class OpenLoopRun:
         self._resting_pending: dict[int, tuple[str, str]] = {}
         self._error_of: dict[int, str] = {}
         self.errors: Counter[str] = Counter()
-        self.too_late = 0
         self.rejects: Counter[str] = Counter()
         self._lag = LatencyHistogram()
         self._sent = 0
@@ -212,9 +211,7 @@ class OpenLoopRun:
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 code = f"HTTP_{status}"
         self._error_of[i] = code
-        if is_too_late(kind, code):
-            self.too_late += 1
-        else:
+        if not is_too_late(kind, code):
             self.errors[code] += 1
 
     def _on_order(self, data: dict[str, Any], now: float) -> None:

@@ -75,10 +75,9 @@ type Answer = { split: VenueSplit } | { failed: string };
 
 interface Entry {
   answer: Promise<Answer>;
-  /** The answer once it arrived, for lookups that cannot wait (`peek`). */
-  settled: Answer | null;
-  /** When the answer arrived; null while it is on its way (then it is shared, never repeated). */
-  settledAt: number | null;
+  /** The answer and when it arrived, for lookups that cannot wait (`peek`); null while it is
+   * on its way (then it is shared, never repeated). */
+  settled: { answer: Answer; at: number } | null;
   /** Fetched because a level was missing from the previous answer: not fetched again for a miss. */
   retry: boolean;
   /** The one refetch a miss on this entry triggers, shared by every lookup that misses. */
@@ -117,7 +116,7 @@ export class VenueSplitCache {
   async venuesAt(symbol: string, side: BookSide, price: string): Promise<LevelVenues> {
     const cached = this.freshEntry(symbol);
     // Only an answer that was already there can be older than the book on screen.
-    const older = cached !== null && cached.settledAt !== null && !cached.retry;
+    const older = cached !== null && cached.settled !== null && !cached.retry;
     const entry = cached ?? this.fetch(symbol, false);
     const found = this.levelIn(await entry.answer, side, price);
     if (found.status !== "unavailable" || !older) return found;
@@ -133,7 +132,7 @@ export class VenueSplitCache {
   peek(symbol: string, side: BookSide, price: string): LevelVenues | null {
     const entry = this.freshEntry(symbol);
     if (entry === null || entry.settled === null) return null;
-    const found = this.levelIn(entry.settled, side, price);
+    const found = this.levelIn(entry.settled.answer, side, price);
     return found.status === "unavailable" ? null : found;
   }
 
@@ -146,7 +145,7 @@ export class VenueSplitCache {
   private freshEntry(symbol: string): Entry | null {
     const entry = this.entries.get(symbol);
     if (entry === undefined) return null;
-    return entry.settledAt === null || this.now() - entry.settledAt < this.ttlMs ? entry : null;
+    return entry.settled === null || this.now() - entry.settled.at < this.ttlMs ? entry : null;
   }
 
   private fetch(symbol: string, retry: boolean): Entry {
@@ -157,10 +156,9 @@ export class VenueSplitCache {
         (book): Answer => ({ split: venueSplitOf(book) }),
         (error: unknown): Answer => ({ failed: failureMessage(error) }),
       );
-    const entry: Entry = { answer, settled: null, settledAt: null, retry, next: null };
+    const entry: Entry = { answer, settled: null, retry, next: null };
     void answer.then((settled) => {
-      entry.settled = settled;
-      entry.settledAt = this.now();
+      entry.settled = { answer: settled, at: this.now() };
     });
     this.entries.set(symbol, entry);
     return entry;
